@@ -1,0 +1,9 @@
+DROP TABLE ethnicity_lookup;
+DROP TABLE parent_ethnicity_in_classification;
+DROP TABLE ethnicity_in_classification;
+DROP TABLE ethnicity;
+DROP TABLE classification;
+DROP TABLE lowest_level_of_geography;
+DROP TABLE type_of_statistic;
+DROP TABLE frequency_of_release;
+DROP TABLE organisation;

@@ -1,0 +1,12 @@
+DROP TABLE user_measure;
+DROP TABLE data_source_in_measure_version;
+DROP TABLE data_source;
+DROP TABLE upload;
+DROP TABLE dimension_categorisation;
+DROP TABLE dimension_table;
+DROP TABLE dimension_chart;
+DROP TABLE dimension;
+DROP TABLE measure_version;
+DROP TABLE measure;
+DROP TABLE subtopic;
+DROP TABLE topic;

@@ -1,0 +1,2 @@
+DROP TABLE redirect;
+DROP TABLE build;

@@ -1,0 +1,4 @@
+DROP MATERIALIZED VIEW classifications_by_dimension;
+DROP MATERIALIZED VIEW ethnic_groups_by_dimension;
+DROP MATERIALIZED VIEW latest_published_measure_versions_by_geography;
+DROP MATERIALIZED VIEW latest_published_measure_versions;
