@@ -1,5 +1,5 @@
 //! Database access from async handlers. Diesel is synchronous; every query runs on tokio's
-//! blocking thread pool so that a slow query never stalls the async workers (ADR 0002).
+//! blocking thread pool so that a slow query never stalls the async workers (ADR 0003).
 
 use almanac_content::db::{DbError, PgPool, PooledPg};
 

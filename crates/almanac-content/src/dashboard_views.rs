@@ -1,6 +1,6 @@
 //! Diesel definitions of the dashboard materialized views. `diesel print-schema` prints
 //! tables only, so these are written by hand; they declare the columns the code reads.
-//! `tests/schema.rs` checks each against the database.
+//! `tests/database.rs` selects through them against a migrated database.
 
 diesel::table! {
     latest_published_measure_versions (id) {

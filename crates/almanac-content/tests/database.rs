@@ -34,14 +34,16 @@ fn relations(conn: &mut PgConnection) -> Vec<String> {
 fn migrations_go_up_down_and_up_again() {
     let database = TestDatabase::empty();
     let mut conn = database.conn();
+    let migrations = db::pending_migrations(&mut conn).unwrap().len();
+    assert!(migrations >= 5);
     let applied = db::run_pending_migrations(&mut conn).unwrap();
-    assert_eq!(applied.len(), 5);
+    assert_eq!(applied.len(), migrations);
     let created = relations(&mut conn);
     for expected in ["measure_version", "users", "audit_event", "build", "ethnic_groups_by_dimension"] {
         assert!(created.iter().any(|name| name == expected), "{expected} missing: {created:?}");
     }
     let reverted = db::revert_all_migrations(&mut conn).unwrap();
-    assert_eq!(reverted.len(), 5);
+    assert_eq!(reverted.len(), migrations);
     assert_eq!(relations(&mut conn), Vec::<String>::new(), "a down.sql left something behind");
     db::run_pending_migrations(&mut conn).unwrap();
     assert_eq!(relations(&mut conn), created);

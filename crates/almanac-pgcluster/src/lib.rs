@@ -142,6 +142,22 @@ impl Cluster {
         Ok(())
     }
 
+    /// Creates `database` unless it exists.
+    pub fn ensure_database(&self, database: &str) -> Result<(), ClusterError> {
+        let port = self.port.to_string();
+        let args = ["-h", "127.0.0.1", "-p", port.as_str(), "-U", ROLE];
+        let exists = run(self.command("psql").args(args).args([
+            "-d",
+            ROLE,
+            "-tAc",
+            &format!("SELECT 1 FROM pg_database WHERE datname = '{}'", database.replace('\'', "''")),
+        ]))?;
+        if String::from_utf8_lossy(&exists.stdout).trim() == "1" {
+            return Ok(());
+        }
+        run(self.command("createdb").args(args).arg(database)).map(|_| ())
+    }
+
     /// `postgres://app@127.0.0.1:PORT/DATABASE`
     pub fn url(&self, database: &str) -> String {
         format!("postgres://{ROLE}@127.0.0.1:{}/{database}", self.port)

@@ -21,7 +21,7 @@ enum Action {
         dir: PathBuf,
         #[arg(long)]
         port: Option<u16>,
-        /// Database name for the printed URL.
+        /// Database to create if missing, and name in the printed URL.
         #[arg(long, default_value = "almanac")]
         database: String,
     },
@@ -35,7 +35,11 @@ fn main() -> ExitCode {
             dir,
             port,
             database,
-        } => Cluster::start(&dir, port).map(|cluster| println!("{}", cluster.url(&database))),
+        } => Cluster::start(&dir, port).and_then(|cluster| {
+            cluster.ensure_database(&database)?;
+            println!("{}", cluster.url(&database));
+            Ok(())
+        }),
         Action::Stop { dir } => Cluster::at(&dir).and_then(|cluster| {
             if cluster.is_running() {
                 cluster.stop()
