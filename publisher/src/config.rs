@@ -24,7 +24,11 @@ impl PublisherConfig {
         let config = PublisherConfig {
             environment: Environment::from_source(source)?,
             database_url: database_url(source)?,
-            bind: parsed(source, "PUBLISHER_BIND", SocketAddr::from(([127, 0, 0, 1], 8000)))?,
+            bind: parsed(
+                source,
+                "PUBLISHER_BIND",
+                SocketAddr::from(([127, 0, 0, 1], 8000)),
+            )?,
             pool_size: parsed(source, "DATABASE_POOL_SIZE", 10)?,
             govuk_frontend_dir: parsed(
                 source,
@@ -65,13 +69,19 @@ mod tests {
             ("PUBLISHER_BIND", "localhost"),
         ]);
         let error = PublisherConfig::from_source(&env).unwrap_err().to_string();
-        assert!(error.contains("PUBLISHER_BIND=\"localhost\" is invalid"), "{error}");
+        assert!(
+            error.contains("PUBLISHER_BIND=\"localhost\" is invalid"),
+            "{error}"
+        );
     }
 
     #[test]
     fn requires_the_database_url() {
         let env = BTreeMap::new();
         let error = PublisherConfig::from_source(&env).unwrap_err().to_string();
-        assert!(error.starts_with("configuration: DATABASE_URL is not set"), "{error}");
+        assert!(
+            error.starts_with("configuration: DATABASE_URL is not set"),
+            "{error}"
+        );
     }
 }

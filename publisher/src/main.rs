@@ -40,7 +40,8 @@ enum Command {
 }
 
 fn parse_user_type(text: &str) -> Result<UserType, String> {
-    text.parse().map_err(|error: almanac_content::users::UnknownUserType| error.to_string())
+    text.parse()
+        .map_err(|error: almanac_content::stored_enum::UnknownValue| error.to_string())
 }
 
 fn main() -> ExitCode {
@@ -73,11 +74,19 @@ fn run(command: Command) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::CreateUser { email, user_type, password } => {
+        Command::CreateUser {
+            email,
+            user_type,
+            password,
+        } => {
             let mut conn = db::connect(&database_url)?;
             let user = create_account(
                 &mut conn,
-                &NewAccount { email: &email, user_type, password: Some(&password) },
+                &NewAccount {
+                    email: &email,
+                    user_type,
+                    password: Some(&password),
+                },
             )?;
             println!("created {} ({})", user.email, user_type.label());
             Ok(())
@@ -85,9 +94,13 @@ fn run(command: Command) -> anyhow::Result<()> {
         Command::CreateDemoUsers { password } => {
             let mut conn = db::connect(&database_url)?;
             println!("Demo logins (password: {password}):");
-            for user_type in UserType::ALL {
+            for &user_type in UserType::ALL {
                 let email = demo_email(user_type);
-                let account = NewAccount { email: &email, user_type, password: Some(&password) };
+                let account = NewAccount {
+                    email: &email,
+                    user_type,
+                    password: Some(&password),
+                };
                 match create_account(&mut conn, &account) {
                     Ok(_) | Err(almanac_content::accounts::AccountError::AlreadyExists(_)) => {
                         println!("  {:<18} {email}", user_type.label());
@@ -119,7 +132,9 @@ async fn serve(config: PublisherConfig) -> anyhow::Result<()> {
     };
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
-        .map_err(|error| anyhow::anyhow!("cannot listen on PUBLISHER_BIND={}: {error}", config.bind))?;
+        .map_err(|error| {
+            anyhow::anyhow!("cannot listen on PUBLISHER_BIND={}: {error}", config.bind)
+        })?;
     tracing::info!(address = %config.bind, environment = %config.environment, "publisher listening");
     let app = publisher::app(AppState::new(Db::new(pool), config))
         .layer(tower_http::trace::TraceLayer::new_for_http());

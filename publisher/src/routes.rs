@@ -1,12 +1,12 @@
 //! The publisher's routes.
 
+use askama::Template;
 use axum::Json;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse};
 use axum::routing::get;
-use askama::Template;
 use diesel::prelude::*;
 use serde::Serialize;
 use tower_http::services::ServeDir;
@@ -62,15 +62,27 @@ async fn health(State(state): State<AppState>) -> impl IntoResponse {
     match checked {
         Ok(0) => (
             StatusCode::OK,
-            Json(Health { status: "ok", database: "ok", pending_migrations: 0 }),
+            Json(Health {
+                status: "ok",
+                database: "ok",
+                pending_migrations: 0,
+            }),
         ),
         Ok(pending) => (
             StatusCode::SERVICE_UNAVAILABLE,
-            Json(Health { status: "degraded", database: "ok", pending_migrations: pending }),
+            Json(Health {
+                status: "degraded",
+                database: "ok",
+                pending_migrations: pending,
+            }),
         ),
         Err(_) => (
             StatusCode::SERVICE_UNAVAILABLE,
-            Json(Health { status: "unavailable", database: "unreachable", pending_migrations: 0 }),
+            Json(Health {
+                status: "unavailable",
+                database: "unreachable",
+                pending_migrations: 0,
+            }),
         ),
     }
 }

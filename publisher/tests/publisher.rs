@@ -14,8 +14,17 @@ use tower::ServiceExt;
 fn app(database: &TestDatabase) -> axum::Router {
     let env = std::collections::BTreeMap::from([
         ("DATABASE_URL", database.url()),
-        ("GOVUK_FRONTEND_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/../node_modules/govuk-frontend/dist/govuk")),
-        ("STATIC_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/../static")),
+        (
+            "GOVUK_FRONTEND_DIR",
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../node_modules/govuk-frontend/dist/govuk"
+            ),
+        ),
+        (
+            "STATIC_DIR",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../static"),
+        ),
     ]);
     let config = PublisherConfig::from_source(&env).expect("valid configuration");
     publisher::app(AppState::new(Db::new(database.pool()), config))
@@ -36,18 +45,36 @@ async fn health_check_reports_the_database() {
     let database = TestDatabase::new();
     let (status, body) = get(app(&database), "/healthz").await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(body, r#"{"status":"ok","database":"ok","pending_migrations":0}"#);
+    assert_eq!(
+        body,
+        r#"{"status":"ok","database":"ok","pending_migrations":0}"#
+    );
 }
 
 #[tokio::test]
 async fn homepage_preview_is_rendered_from_the_database() {
     let database = TestDatabase::new();
-    seed(&mut database.conn(), SeedOptions { measures: 40, seed: 3 }).unwrap();
+    seed(
+        &mut database.conn(),
+        SeedOptions {
+            measures: 40,
+            seed: 3,
+        },
+    )
+    .unwrap();
     let (status, html) = get(app(&database), "/").await;
     assert_eq!(status, StatusCode::OK);
-    for topic in ["Crime, justice and the law", "Housing", "Health", "Work, pay and benefits"] {
+    for topic in [
+        "Crime, justice and the law",
+        "Housing",
+        "Health",
+        "Work, pay and benefits",
+    ] {
         let escaped = topic.replace(',', "&#44;");
-        assert!(html.contains(topic) || html.contains(&escaped), "{topic} missing");
+        assert!(
+            html.contains(topic) || html.contains(&escaped),
+            "{topic} missing"
+        );
     }
     // The preview shows the unpublished testing space, marked, and is never indexed.
     assert!(html.contains(r#"href="/testing-space/""#));
@@ -63,7 +90,11 @@ async fn login_page_and_assets_are_served() {
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains(r#"<form method="post" action="/auth/login""#));
     assert!(html.contains(r#"autocomplete="current-password""#));
-    let (status, css) = get(app(&database), "/assets/govuk-frontend/govuk-frontend.min.css").await;
+    let (status, css) = get(
+        app(&database),
+        "/assets/govuk-frontend/govuk-frontend.min.css",
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     assert!(css.contains("govuk-header"));
     let (status, _) = get(app(&database), "/assets/fonts/bold-b542beb274-v2.woff2").await;
@@ -82,7 +113,9 @@ async fn unknown_pages_get_a_404_page() {
 
 fn publisher(env: &[(&str, &str)]) -> std::process::Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_publisher"));
-    command.env_clear().env("PATH", std::env::var("PATH").unwrap_or_default());
+    command
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
     command.current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
     for (name, value) in env {
         command.env(name, value);
@@ -106,14 +139,23 @@ fn start_up_stops_on_an_unreachable_database() {
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.contains("cannot connect to the database at postgres://app:***@127.0.0.1:1/almanac"), "{stderr}");
+    assert!(
+        stderr.contains("cannot connect to the database at postgres://app:***@127.0.0.1:1/almanac"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("secret"));
 }
 
 #[test]
 fn start_up_stops_on_a_malformed_variable() {
-    let output = publisher(&[("DATABASE_URL", "postgres://app@127.0.0.1:1/x"), ("PUBLISHER_BIND", "everywhere")]);
+    let output = publisher(&[
+        ("DATABASE_URL", "postgres://app@127.0.0.1:1/x"),
+        ("PUBLISHER_BIND", "everywhere"),
+    ]);
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("PUBLISHER_BIND=\"everywhere\" is invalid"), "{stderr}");
+    assert!(
+        stderr.contains("PUBLISHER_BIND=\"everywhere\" is invalid"),
+        "{stderr}"
+    );
 }

@@ -85,7 +85,10 @@ fn run(command: Command) -> anyhow::Result<()> {
             spinner.enable_steady_tick(std::time::Duration::from_millis(120));
             let summary = almanac_seed::seed(
                 &mut conn,
-                SeedOptions { measures: measures as usize, seed },
+                SeedOptions {
+                    measures: measures as usize,
+                    seed,
+                },
             )?;
             db::refresh_dashboard_views(&mut conn)?;
             spinner.finish_and_clear();
@@ -105,7 +108,10 @@ fn run(command: Command) -> anyhow::Result<()> {
         }
         Command::RefreshViews => {
             db::refresh_dashboard_views(&mut conn)?;
-            println!("dashboard views refreshed in {:.1}s", started.elapsed().as_secs_f64());
+            println!(
+                "dashboard views refreshed in {:.1}s",
+                started.elapsed().as_secs_f64()
+            );
         }
     }
     Ok(())

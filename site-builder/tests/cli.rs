@@ -13,7 +13,11 @@ fn site_builder(database_url: &str, args: &[&str]) -> Output {
 }
 
 fn stdout(output: &Output) -> String {
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
@@ -21,8 +25,14 @@ fn stdout(output: &Output) -> String {
 fn loads_reference_data_and_seeds() {
     let database = TestDatabase::new();
     let loaded = stdout(&site_builder(database.url(), &["load-reference"]));
-    assert!(loaded.contains("1042 organisations, 21 classifications"), "{loaded}");
-    let seeded = stdout(&site_builder(database.url(), &["seed", "--measures", "25", "--seed", "4"]));
+    assert!(
+        loaded.contains("1042 organisations, 21 classifications"),
+        "{loaded}"
+    );
+    let seeded = stdout(&site_builder(
+        database.url(),
+        &["seed", "--measures", "25", "--seed", "4"],
+    ));
     assert!(seeded.contains("25 measures"), "{seeded}");
     let refused = site_builder(database.url(), &["seed", "--measures", "25"]);
     assert!(!refused.status.success());
@@ -35,7 +45,10 @@ fn refuses_an_unmigrated_database() {
     let output = site_builder(database.url(), &["load-reference"]);
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("pending migrations: run `publisher migrate` first"), "{stderr}");
+    assert!(
+        stderr.contains("pending migrations: run `publisher migrate` first"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -150,7 +150,10 @@ mod tests {
     #[test]
     fn empty_counts_as_missing() {
         let env = BTreeMap::from([("DATABASE_URL", "  ")]);
-        assert!(matches!(database_url(&env), Err(ConfigError::Missing { .. })));
+        assert!(matches!(
+            database_url(&env),
+            Err(ConfigError::Missing { .. })
+        ));
     }
 
     #[test]
@@ -168,7 +171,10 @@ mod tests {
         let env = BTreeMap::from([("PORT", "eighty"), ("ENVIRONMENT", "Staging")]);
         assert_eq!(parsed(&env, "WORKERS", 4u16), Ok(4));
         let error = parsed(&env, "PORT", 80u16).unwrap_err().to_string();
-        assert!(error.starts_with("configuration: PORT=\"eighty\" is invalid"), "{error}");
+        assert!(
+            error.starts_with("configuration: PORT=\"eighty\" is invalid"),
+            "{error}"
+        );
         assert_eq!(Environment::from_source(&env), Ok(Environment::Staging));
     }
 }

@@ -1,14 +1,14 @@
 //! Creating publisher accounts and hashing their passwords.
 
+use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 
+use crate::UserType;
 use crate::models::User;
 use crate::schema::users;
-use crate::UserType;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
@@ -50,16 +50,18 @@ pub fn verify_password(password: &str, stored_hash: &str) -> bool {
 
 pub fn create_account(conn: &mut PgConnection, account: &NewAccount) -> Result<User, AccountError> {
     let email = account.email.trim();
-    let well_formed = email
-        .split_once('@')
-        .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !email.contains(char::is_whitespace));
+    let well_formed = email.split_once('@').is_some_and(|(local, domain)| {
+        !local.is_empty() && domain.contains('.') && !email.contains(char::is_whitespace)
+    });
     if !well_formed {
         return Err(AccountError::InvalidEmail(email.to_owned()));
     }
     let exists: i64 = users::table
-        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>("lower(email) = lower(")
-            .bind::<diesel::sql_types::Text, _>(email)
-            .sql(")"))
+        .filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>("lower(email) = lower(")
+                .bind::<diesel::sql_types::Text, _>(email)
+                .sql(")"),
+        )
         .count()
         .get_result(conn)?;
     if exists > 0 {

@@ -1,37 +1,17 @@
 //! The geographic area a measure covers.
 
-use std::fmt;
-use std::str::FromStr;
-
-/// A value of `measure_version.area_covered`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Area {
-    England,
-    Wales,
-    Scotland,
-    NorthernIreland,
-    Overseas,
+crate::stored_enum::stored_enum! {
+    /// A value of `measure_version.area_covered`.
+    pub enum Area ("area") {
+        England => "ENGLAND",
+        Wales => "WALES",
+        Scotland => "SCOTLAND",
+        NorthernIreland => "NORTHERN_IRELAND",
+        Overseas => "OVERSEAS",
+    }
 }
 
 impl Area {
-    pub const ALL: [Area; 5] = [
-        Area::England,
-        Area::Wales,
-        Area::Scotland,
-        Area::NorthernIreland,
-        Area::Overseas,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Area::England => "ENGLAND",
-            Area::Wales => "WALES",
-            Area::Scotland => "SCOTLAND",
-            Area::NorthernIreland => "NORTHERN_IRELAND",
-            Area::Overseas => "OVERSEAS",
-        }
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             Area::England => "England",
@@ -43,34 +23,18 @@ impl Area {
     }
 }
 
-impl fmt::Display for Area {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown area “{0}”")]
-pub struct UnknownArea(pub String);
-
-impl FromStr for Area {
-    type Err = UnknownArea;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        Area::ALL
-            .into_iter()
-            .find(|area| area.as_str() == text)
-            .ok_or_else(|| UnknownArea(text.to_owned()))
-    }
-}
-
 /// Describes an area for readers: all four nations are "United Kingdom", all five
 /// "UK and overseas", otherwise "England, Wales and overseas" (capitalised only when first).
 pub fn describe_area_covered(areas: &[Area]) -> String {
     let mut areas = areas.to_vec();
     areas.sort();
     areas.dedup();
-    let nations = [Area::England, Area::Wales, Area::Scotland, Area::NorthernIreland];
+    let nations = [
+        Area::England,
+        Area::Wales,
+        Area::Scotland,
+        Area::NorthernIreland,
+    ];
     if areas == Area::ALL {
         return "UK and overseas".to_owned();
     }
@@ -98,14 +62,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn round_trips_through_the_stored_value() {
+        for area in Area::ALL {
+            assert_eq!(area.as_str().parse(), Ok(*area));
+        }
+        assert!("MARS".parse::<Area>().is_err());
+    }
+
+    #[test]
     fn describes_areas_as_the_model_does() {
-        assert_eq!(describe_area_covered(&Area::ALL), "UK and overseas");
+        assert_eq!(describe_area_covered(Area::ALL), "UK and overseas");
         assert_eq!(
             describe_area_covered(&[Wales, England, Scotland, NorthernIreland]),
             "United Kingdom"
         );
         assert_eq!(describe_area_covered(&[England]), "England");
-        assert_eq!(describe_area_covered(&[England, Wales]), "England and Wales");
+        assert_eq!(
+            describe_area_covered(&[England, Wales]),
+            "England and Wales"
+        );
         assert_eq!(
             describe_area_covered(&[Overseas, Scotland, England]),
             "England, Scotland and overseas"

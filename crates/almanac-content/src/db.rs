@@ -78,13 +78,17 @@ pub fn pending_migrations(conn: &mut PgConnection) -> Result<Vec<String>, DbErro
     let pending = conn
         .pending_migrations(MIGRATIONS)
         .map_err(|error| DbError::Migration(error.to_string()))?;
-    Ok(pending.iter().map(|migration| migration.name().to_string()).collect())
+    Ok(pending
+        .iter()
+        .map(|migration| migration.name().to_string())
+        .collect())
 }
 
 /// Refreshes the dashboard views without blocking readers (hence the unique indexes).
 pub fn refresh_dashboard_views(conn: &mut PgConnection) -> QueryResult<()> {
     for view in DASHBOARD_VIEWS {
-        diesel::sql_query(format!("REFRESH MATERIALIZED VIEW CONCURRENTLY {view}")).execute(conn)?;
+        diesel::sql_query(format!("REFRESH MATERIALIZED VIEW CONCURRENTLY {view}"))
+            .execute(conn)?;
     }
     Ok(())
 }
@@ -113,7 +117,10 @@ mod tests {
             redact_password("postgres://app:secret@db:5432/almanac"),
             "postgres://app:***@db:5432/almanac"
         );
-        assert_eq!(redact_password("postgres://app@db/almanac"), "postgres://app@db/almanac");
+        assert_eq!(
+            redact_password("postgres://app@db/almanac"),
+            "postgres://app@db/almanac"
+        );
         assert_eq!(redact_password("not a url"), "not a url");
     }
 }

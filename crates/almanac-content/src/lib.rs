@@ -13,6 +13,7 @@ pub mod reference;
 pub mod schema;
 pub mod site;
 pub mod status;
+pub mod stored_enum;
 pub mod users;
 pub mod version;
 

@@ -9,9 +9,8 @@ use diesel::prelude::*;
 use diesel::upsert::excluded;
 
 use crate::schema::{
-    classification, ethnicity, ethnicity_in_classification, ethnicity_lookup,
-    frequency_of_release, lowest_level_of_geography, organisation,
-    parent_ethnicity_in_classification, type_of_statistic,
+    classification, ethnicity, ethnicity_in_classification, ethnicity_lookup, frequency_of_release,
+    lowest_level_of_geography, organisation, parent_ethnicity_in_classification, type_of_statistic,
 };
 
 const ORGANISATIONS_CSV: &str = include_str!("../../../data/reference/organisations.csv");
@@ -54,7 +53,10 @@ pub const LOWEST_LEVELS_OF_GEOGRAPHY: [(&str, Option<&str>); 9] = [
     ("United Kingdom", None),
     ("Country", Some("for example, England and Wales")),
     ("Region", Some("for example, North East, London")),
-    ("Local authority upper", Some("county councils and unitary authorities")),
+    (
+        "Local authority upper",
+        Some("county councils and unitary authorities"),
+    ),
     ("Local authority lower", Some("district councils")),
     ("Police force area", None),
     ("Clinical commissioning group", None),
@@ -428,8 +430,15 @@ pub fn parse_classifications() -> Result<Vec<ClassificationDefinition>, Referenc
     }
     // 2A, 2B, 4A … 18B: by number of groups, then letter.
     definitions.sort_by_key(|definition| {
-        let digits: String = definition.id.chars().take_while(char::is_ascii_digit).collect();
-        (digits.parse::<u32>().unwrap_or(u32::MAX), definition.id.clone())
+        let digits: String = definition
+            .id
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        (
+            digits.parse::<u32>().unwrap_or(u32::MAX),
+            definition.id.clone(),
+        )
     });
     Ok(definitions)
 }
@@ -477,17 +486,29 @@ mod tests {
         assert_eq!(ids.last(), Some(&"18B"));
         let five_a = definitions.iter().find(|d| d.id == "5A").unwrap();
         let members: Vec<&str> = five_a.members.iter().map(|(v, _)| v.as_str()).collect();
-        assert_eq!(members, ["Asian", "Black", "Mixed", "White", "Other inc Chinese"]);
+        assert_eq!(
+            members,
+            ["Asian", "Black", "Mixed", "White", "Other inc Chinese"]
+        );
         assert!(five_a.parents.is_empty());
         let eighteen_b = definitions.iter().find(|d| d.id == "18B").unwrap();
         let parents: Vec<&str> = eighteen_b.parents.iter().map(|(v, _)| v.as_str()).collect();
-        assert!(parents.contains(&"Asian") && parents.contains(&"White"), "{parents:?}");
+        assert!(
+            parents.contains(&"Asian") && parents.contains(&"White"),
+            "{parents:?}"
+        );
     }
 
     #[test]
     fn organisation_dates_keep_their_precision() {
-        assert!(is_partial_date("1999") && is_partial_date("2004-07") && is_partial_date("2004-07-05"));
-        assert!(!is_partial_date("2004-13") && !is_partial_date("unknown") && !is_partial_date("04-07-2004"));
+        assert!(
+            is_partial_date("1999") && is_partial_date("2004-07") && is_partial_date("2004-07-05")
+        );
+        assert!(
+            !is_partial_date("2004-13")
+                && !is_partial_date("unknown")
+                && !is_partial_date("04-07-2004")
+        );
     }
 
     #[test]

@@ -98,7 +98,7 @@ mod tests {
 
     #[test]
     fn orders_numerically_not_as_text() {
-        let mut versions = vec![v("10.0"), v("9.0"), v("1.10"), v("1.2"), v("2.0")];
+        let mut versions = [v("10.0"), v("9.0"), v("1.10"), v("1.2"), v("2.0")];
         versions.sort();
         let shown: Vec<String> = versions.iter().map(ToString::to_string).collect();
         assert_eq!(shown, ["1.2", "1.10", "2.0", "9.0", "10.0"]);
@@ -116,7 +116,19 @@ mod tests {
 
     #[test]
     fn rejects_malformed_numbers() {
-        for bad in ["", "1", "1.", ".1", "0.1", "1.-1", "a.b", "1.2.3", "+1.0", "1 .0", "99999999999.0"] {
+        for bad in [
+            "",
+            "1",
+            "1.",
+            ".1",
+            "0.1",
+            "1.-1",
+            "a.b",
+            "1.2.3",
+            "+1.0",
+            "1 .0",
+            "99999999999.0",
+        ] {
             assert!(bad.parse::<VersionNumber>().is_err(), "{bad:?} accepted");
         }
         let error = "latest".parse::<VersionNumber>().unwrap_err();

@@ -39,12 +39,25 @@ fn migrations_go_up_down_and_up_again() {
     let applied = db::run_pending_migrations(&mut conn).unwrap();
     assert_eq!(applied.len(), migrations);
     let created = relations(&mut conn);
-    for expected in ["measure_version", "users", "audit_event", "build", "ethnic_groups_by_dimension"] {
-        assert!(created.iter().any(|name| name == expected), "{expected} missing: {created:?}");
+    for expected in [
+        "measure_version",
+        "users",
+        "audit_event",
+        "build",
+        "ethnic_groups_by_dimension",
+    ] {
+        assert!(
+            created.iter().any(|name| name == expected),
+            "{expected} missing: {created:?}"
+        );
     }
     let reverted = db::revert_all_migrations(&mut conn).unwrap();
     assert_eq!(reverted.len(), migrations);
-    assert_eq!(relations(&mut conn), Vec::<String>::new(), "a down.sql left something behind");
+    assert_eq!(
+        relations(&mut conn),
+        Vec::<String>::new(),
+        "a down.sql left something behind"
+    );
     db::run_pending_migrations(&mut conn).unwrap();
     assert_eq!(relations(&mut conn), created);
     assert!(db::pending_migrations(&mut conn).unwrap().is_empty());
@@ -60,9 +73,14 @@ fn schema_is_generated_from_migrations() {
         .current_dir(&workspace)
         .output()
         .expect("the diesel CLI runs (./dev test installs it: cargo install diesel_cli --version 2.3.4)");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let generated = String::from_utf8(output.stdout).unwrap();
-    let committed = std::fs::read_to_string(workspace.join("crates/almanac-content/src/schema.rs")).unwrap();
+    let committed =
+        std::fs::read_to_string(workspace.join("crates/almanac-content/src/schema.rs")).unwrap();
     assert!(
         generated == committed,
         "crates/almanac-content/src/schema.rs has drifted from the migrations: \
@@ -89,7 +107,15 @@ fn dashboard_views_refresh_concurrently_and_match_their_definitions() {
     assert_eq!(latest, [(latest[0].0, 10, 0)]);
     latest_published_measure_versions::table
         .select(latest_published_measure_versions::all_columns)
-        .load::<(i32, i32, i32, i32, String, Option<chrono::NaiveDate>, Option<String>)>(&mut conn)
+        .load::<(
+            i32,
+            i32,
+            i32,
+            i32,
+            String,
+            Option<chrono::NaiveDate>,
+            Option<String>,
+        )>(&mut conn)
         .unwrap();
     assert_eq!(
         latest_published_measure_versions_by_geography::table
@@ -116,17 +142,28 @@ fn almanac_seed_minimal(conn: &mut PgConnection) {
         .get_result(conn)
         .unwrap();
     let subtopic_id: i32 = diesel::insert_into(subtopic::table)
-        .values((subtopic::topic_id.eq(topic_id), subtopic::slug.eq("care"), subtopic::title.eq("Care")))
+        .values((
+            subtopic::topic_id.eq(topic_id),
+            subtopic::slug.eq("care"),
+            subtopic::title.eq("Care"),
+        ))
         .returning(subtopic::id)
         .get_result(conn)
         .unwrap();
     let measure_id: i32 = diesel::insert_into(measure::table)
-        .values((measure::subtopic_id.eq(subtopic_id), measure::slug.eq("waiting-times")))
+        .values((
+            measure::subtopic_id.eq(subtopic_id),
+            measure::slug.eq("waiting-times"),
+        ))
         .returning(measure::id)
         .get_result(conn)
         .unwrap();
     let today = chrono::Utc::now().date_naive();
-    for (major, minor, status, latest) in [(9, 0, "APPROVED", false), (10, 0, "APPROVED", false), (10, 1, "DRAFT", true)] {
+    for (major, minor, status, latest) in [
+        (9, 0, "APPROVED", false),
+        (10, 0, "APPROVED", false),
+        (10, 1, "DRAFT", true),
+    ] {
         diesel::insert_into(measure_version::table)
             .values((
                 measure_version::measure_id.eq(measure_id),
@@ -164,23 +201,48 @@ fn constraints_carry_the_domain_rules() {
     almanac_seed_minimal(&mut conn);
 
     // One latest version per measure.
-    let duplicate_latest = diesel::sql_query("UPDATE measure_version SET latest = true").execute(&mut conn);
+    let duplicate_latest =
+        diesel::sql_query("UPDATE measure_version SET latest = true").execute(&mut conn);
     assert!(duplicate_latest.is_err());
 
     // Published versions have a publication date.
-    let undated = diesel::sql_query("UPDATE measure_version SET published_at = NULL WHERE status = 'APPROVED'")
-        .execute(&mut conn);
+    let undated = diesel::sql_query(
+        "UPDATE measure_version SET published_at = NULL WHERE status = 'APPROVED'",
+    )
+    .execute(&mut conn);
     assert!(undated.is_err());
 
     // Unknown statuses and areas are refused.
-    assert!(diesel::sql_query("UPDATE measure_version SET status = 'PUBLISHED'").execute(&mut conn).is_err());
-    assert!(diesel::sql_query("UPDATE measure_version SET area_covered = '{MARS}'").execute(&mut conn).is_err());
+    assert!(
+        diesel::sql_query("UPDATE measure_version SET status = 'PUBLISHED'")
+            .execute(&mut conn)
+            .is_err()
+    );
+    assert!(
+        diesel::sql_query("UPDATE measure_version SET area_covered = '{MARS}'")
+            .execute(&mut conn)
+            .is_err()
+    );
 
     // The audit log is append-only.
-    diesel::sql_query("INSERT INTO audit_event (action) VALUES ('login')").execute(&mut conn).unwrap();
-    assert!(diesel::sql_query("UPDATE audit_event SET action = 'x'").execute(&mut conn).is_err());
-    assert!(diesel::sql_query("DELETE FROM audit_event").execute(&mut conn).is_err());
-    assert!(diesel::sql_query("TRUNCATE audit_event").execute(&mut conn).is_err());
+    diesel::sql_query("INSERT INTO audit_event (action) VALUES ('login')")
+        .execute(&mut conn)
+        .unwrap();
+    assert!(
+        diesel::sql_query("UPDATE audit_event SET action = 'x'")
+            .execute(&mut conn)
+            .is_err()
+    );
+    assert!(
+        diesel::sql_query("DELETE FROM audit_event")
+            .execute(&mut conn)
+            .is_err()
+    );
+    assert!(
+        diesel::sql_query("TRUNCATE audit_event")
+            .execute(&mut conn)
+            .is_err()
+    );
 
     // At most one build runs at a time.
     for _ in 0..2 {
@@ -189,6 +251,8 @@ fn constraints_carry_the_domain_rules() {
             .execute(&mut conn)
             .unwrap();
     }
-    let started = diesel::update(build::table).set(build::status.eq("STARTED")).execute(&mut conn);
+    let started = diesel::update(build::table)
+        .set(build::status.eq("STARTED"))
+        .execute(&mut conn);
     assert!(started.is_err(), "two builds marked STARTED at once");
 }

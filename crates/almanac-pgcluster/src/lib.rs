@@ -85,10 +85,12 @@ impl Cluster {
 
     /// The cluster in `dir`, without starting it; its port is 0 unless a server is running.
     pub fn at(dir: &Path) -> Result<Cluster, ClusterError> {
-        let dir = dir.canonicalize().map_err(|source| ClusterError::Directory {
-            path: dir.to_owned(),
-            source,
-        })?;
+        let dir = dir
+            .canonicalize()
+            .map_err(|source| ClusterError::Directory {
+                path: dir.to_owned(),
+                source,
+            })?;
         let mut cluster = Cluster {
             dir,
             port: 0,
@@ -150,7 +152,10 @@ impl Cluster {
             "-d",
             ROLE,
             "-tAc",
-            &format!("SELECT 1 FROM pg_database WHERE datname = '{}'", database.replace('\'', "''")),
+            &format!(
+                "SELECT 1 FROM pg_database WHERE datname = '{}'",
+                database.replace('\'', "''")
+            ),
         ]))?;
         if String::from_utf8_lossy(&exists.stdout).trim() == "1" {
             return Ok(());
@@ -176,11 +181,15 @@ impl Cluster {
     }
 
     fn initdb(&self) -> Result<(), ClusterError> {
-        run(self
-            .command("initdb")
-            .arg("-D")
-            .arg(self.data_dir())
-            .args(["-U", ROLE, "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"]))
+        run(self.command("initdb").arg("-D").arg(self.data_dir()).args([
+            "-U",
+            ROLE,
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+            "--no-sync",
+        ]))
         .map(|_| ())
     }
 
@@ -202,7 +211,15 @@ impl Cluster {
         // The role's own database, so that `psql` without -d works.
         let created = self
             .command("createdb")
-            .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-U", ROLE, ROLE])
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-U",
+                ROLE,
+                ROLE,
+            ])
             .output();
         drop(created); // Already existing is fine.
         Ok(())

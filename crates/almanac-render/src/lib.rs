@@ -134,7 +134,9 @@ mod tests {
         assert!(html.contains(r#"href="/health/""#));
         assert!(!html.contains("/housing/"));
         assert!(!html.contains("noindex"));
-        assert!(html.contains("About Health &#38; more") || html.contains("About Health &amp; more"));
+        assert!(
+            html.contains("About Health &#38; more") || html.contains("About Health &amp; more")
+        );
     }
 
     #[test]

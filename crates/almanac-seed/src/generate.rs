@@ -3,8 +3,8 @@
 use std::collections::{BTreeMap, HashSet};
 
 use almanac_content::models::{
-    NewDataSource, NewDataSourceLink, NewDimension, NewDimensionCategorisation,
-    NewDimensionChart, NewDimensionTable, NewMeasure, NewMeasureVersion, NewTopic, NewUpload,
+    NewDataSource, NewDataSourceLink, NewDimension, NewDimensionCategorisation, NewDimensionChart,
+    NewDimensionTable, NewMeasure, NewMeasureVersion, NewTopic, NewUpload,
 };
 use almanac_content::reference::{ClassificationDefinition, parse_classifications};
 use almanac_content::schema::{
@@ -125,7 +125,14 @@ impl<'a> Generator<'a> {
                 reference: Some(format!("M{:05}", index + 1)),
             });
             *position += 1;
-            self.generate_versions(conn, measure_id, &title, &dimension_titles, &lookups, &data_sources)?;
+            self.generate_versions(
+                conn,
+                measure_id,
+                &title,
+                &dimension_titles,
+                &lookups,
+                &data_sources,
+            )?;
             if self.pending.versions.len() >= BATCH {
                 self.flush(conn)?;
             }
@@ -170,7 +177,12 @@ impl<'a> Generator<'a> {
         Ok(())
     }
 
-    fn insert_subtopics(&mut self, conn: &mut PgConnection, topic_id: i32, titles: &[&str]) -> QueryResult<()> {
+    fn insert_subtopics(
+        &mut self,
+        conn: &mut PgConnection,
+        topic_id: i32,
+        titles: &[&str],
+    ) -> QueryResult<()> {
         for (position, title) in (0..).zip(titles) {
             diesel::insert_into(subtopic::table)
                 .values((
@@ -217,12 +229,34 @@ impl<'a> Generator<'a> {
         })
     }
 
-    fn insert_data_sources(&mut self, conn: &mut PgConnection, lookups: &Lookups) -> QueryResult<Vec<i32>> {
+    fn insert_data_sources(
+        &mut self,
+        conn: &mut PgConnection,
+        lookups: &Lookups,
+    ) -> QueryResult<Vec<i32>> {
         let count = (self.options.measures / 4).max(20);
         let ids = allocate_ids(conn, "data_source_id_seq", count)?;
         let mut rows = Vec::with_capacity(count);
-        let survey_names = ["Annual Population Survey", "Labour Force Survey", "Family Resources Survey", "Census", "Crime Survey", "Health Survey", "English Housing Survey", "Community Life Survey"];
-        let admin_names = ["School Census", "Hospital Episode Statistics", "Police Workforce", "Offender Management Statistics", "Apprenticeship Statistics", "Civil Service Statistics", "Homelessness Statistics", "Benefit Claimant Records"];
+        let survey_names = [
+            "Annual Population Survey",
+            "Labour Force Survey",
+            "Family Resources Survey",
+            "Census",
+            "Crime Survey",
+            "Health Survey",
+            "English Housing Survey",
+            "Community Life Survey",
+        ];
+        let admin_names = [
+            "School Census",
+            "Hospital Episode Statistics",
+            "Police Workforce",
+            "Offender Management Statistics",
+            "Apprenticeship Statistics",
+            "Civil Service Statistics",
+            "Homelessness Statistics",
+            "Benefit Claimant Records",
+        ];
         for (index, id) in ids.iter().copied().enumerate() {
             let survey = self.rng.random_bool(0.5);
             let base = if survey {
@@ -238,21 +272,33 @@ impl<'a> Generator<'a> {
             rows.push(NewDataSource {
                 id,
                 title: format!("{base} {year} (release {})", index + 1),
-                type_of_data: vec![Some(if survey { "SURVEY" } else { "ADMINISTRATIVE" }.to_owned())],
+                type_of_data: vec![Some(
+                    if survey { "SURVEY" } else { "ADMINISTRATIVE" }.to_owned(),
+                )],
                 type_of_statistic_id: lookups.types_of_statistic.choose(&mut self.rng).copied(),
                 publisher_id: publisher,
-                source_url: Some(format!("https://www.gov.uk/government/statistics/{}-{year}-release-{}", slug::slugify(base), index + 1)),
+                source_url: Some(format!(
+                    "https://www.gov.uk/government/statistics/{}-{year}-release-{}",
+                    slug::slugify(base),
+                    index + 1
+                )),
                 publication_date: Some(date.format("%-d %B %Y").to_string()),
                 note_on_corrections_or_updates: None,
                 frequency_of_release_id: Some(frequency),
-                frequency_of_release_other: (Some(&frequency) == lookups.frequencies.last()).then(|| "When funding allows".to_owned()),
-                purpose: Some(format!("Collected to monitor {} across England.", base.to_lowercase())),
+                frequency_of_release_other: (Some(&frequency) == lookups.frequencies.last())
+                    .then(|| "When funding allows".to_owned()),
+                purpose: Some(format!(
+                    "Collected to monitor {} across England.",
+                    base.to_lowercase()
+                )),
                 created_at: at_noon(date),
                 updated_at: at_noon(date),
             });
         }
         for chunk in rows.chunks(BATCH) {
-            diesel::insert_into(data_source::table).values(chunk).execute(conn)?;
+            diesel::insert_into(data_source::table)
+                .values(chunk)
+                .execute(conn)?;
         }
         Ok(ids)
     }
@@ -262,7 +308,11 @@ impl<'a> Generator<'a> {
         if let Some(real) = self.real.get(index) {
             let mut dimensions = real.dimensions.clone();
             // Every demo measure has at least two dimensions; pad with breakdowns it lacks.
-            for extra in ["By ethnicity", "By ethnicity and sex", "By ethnicity over time"] {
+            for extra in [
+                "By ethnicity",
+                "By ethnicity and sex",
+                "By ethnicity over time",
+            ] {
                 if dimensions.len() >= 2 {
                     break;
                 }
@@ -273,13 +323,29 @@ impl<'a> Generator<'a> {
             return (real.title.clone(), dimensions, topic_for_title(&real.title));
         }
         let topic_index = self.rng.random_range(0..TOPICS.len());
-        let subject = *TOPICS[topic_index].subjects.choose(&mut self.rng).expect("non-empty");
-        let area = ["England", "Wales", "English regions", "local authorities", "urban areas", "rural areas"]
+        let subject = *TOPICS[topic_index]
+            .subjects
             .choose(&mut self.rng)
             .expect("non-empty");
+        let area = [
+            "England",
+            "Wales",
+            "English regions",
+            "local authorities",
+            "urban areas",
+            "rural areas",
+        ]
+        .choose(&mut self.rng)
+        .expect("non-empty");
         let title = format!("{subject} in {area} ({})", index + 1);
         let count = self.rng.random_range(2..=4);
-        let breakdowns = ["by ethnicity", "by ethnicity and sex", "by ethnicity and age group", "by ethnicity and region", "by ethnicity over time"];
+        let breakdowns = [
+            "by ethnicity",
+            "by ethnicity and sex",
+            "by ethnicity and age group",
+            "by ethnicity and region",
+            "by ethnicity over time",
+        ];
         let dimensions = breakdowns[..count]
             .iter()
             .map(|breakdown| format!("{subject} {breakdown}"))
@@ -314,14 +380,22 @@ impl<'a> Generator<'a> {
             .collect();
         for (position, id) in ids.iter().copied().enumerate() {
             let last = position + 1 == count;
-            let status = if last { self.final_status() } else { PublishStatus::Approved };
+            let status = if last {
+                self.final_status()
+            } else {
+                PublishStatus::Approved
+            };
             let published = status.is_published();
             let is_minor_update = !number.is_major();
             let summary = self.main_points(title);
             let upload_guid = self.uuid();
             let upload_size = self.rng.random_range(2_000..400_000);
             let corrects_mistake = is_minor_update.then(|| self.rng.random_bool(0.3));
-            let time_covered = format!("{} to {}", date.format("%Y"), (date + Duration::days(365)).format("%Y"));
+            let time_covered = format!(
+                "{} to {}",
+                date.format("%Y"),
+                (date + Duration::days(365)).format("%Y")
+            );
             self.pending.versions.push(NewMeasureVersion {
                 id,
                 measure_id,
@@ -365,7 +439,9 @@ impl<'a> Generator<'a> {
                 measure_version_id: id,
                 title: format!("Source data for {title}"),
                 file_name: format!("{}.csv", slug::slugify(format!("source data for {title}"))),
-                description: Some("All the figures on this page, one row per ethnic group and year.".to_owned()),
+                description: Some(
+                    "All the figures on this page, one row per ethnic group and year.".to_owned(),
+                ),
                 size_bytes: upload_size,
                 scan_status: "CLEAN".to_owned(),
                 created_at: at_noon(date - Duration::days(20)),
@@ -378,20 +454,34 @@ impl<'a> Generator<'a> {
                     position: link_position,
                 });
             }
-            number = if self.rng.random_bool(0.6) { number.next_minor() } else { number.next_major() };
+            number = if self.rng.random_bool(0.6) {
+                number.next_minor()
+            } else {
+                number.next_major()
+            };
             date += Duration::days(self.rng.random_range(30..400));
         }
         Ok(())
     }
 
-    fn generate_dimension(&mut self, measure_version_id: i32, position: i32, title: &str, date: NaiveDate) {
+    fn generate_dimension(
+        &mut self,
+        measure_version_id: i32,
+        position: i32,
+        title: &str,
+        date: NaiveDate,
+    ) {
         let guid = self.uuid();
         let definition = self
             .classifications
             .choose(&mut self.rng)
             .expect("classifications loaded")
             .clone();
-        let categories: Vec<String> = definition.members.iter().map(|(value, _)| value.clone()).collect();
+        let categories: Vec<String> = definition
+            .members
+            .iter()
+            .map(|(value, _)| value.clone())
+            .collect();
         let values: Vec<f64> = categories
             .iter()
             .map(|_| (self.rng.random_range(0.0..100.0f64) * 10.0).round() / 10.0)
@@ -436,41 +526,59 @@ impl<'a> Generator<'a> {
             settings_and_source_data: source,
             table_object: table_object(title, &time_period, &categories, &values),
         });
-        self.pending.categorisations.push(NewDimensionCategorisation {
-            dimension_guid: guid,
-            classification_id: definition.id,
-            includes_parents: false,
-            includes_all,
-            includes_unknown: false,
-        });
+        self.pending
+            .categorisations
+            .push(NewDimensionCategorisation {
+                dimension_guid: guid,
+                classification_id: definition.id,
+                includes_parents: false,
+                includes_all,
+                includes_unknown: false,
+            });
         self.summary.dimensions += 1;
     }
 
     fn flush(&mut self, conn: &mut PgConnection) -> QueryResult<()> {
         let pending = std::mem::take(&mut self.pending);
         for chunk in pending.measures.chunks(BATCH) {
-            diesel::insert_into(measure::table).values(chunk).execute(conn)?;
+            diesel::insert_into(measure::table)
+                .values(chunk)
+                .execute(conn)?;
         }
         for chunk in pending.versions.chunks(BATCH) {
-            diesel::insert_into(measure_version::table).values(chunk).execute(conn)?;
+            diesel::insert_into(measure_version::table)
+                .values(chunk)
+                .execute(conn)?;
         }
         for chunk in pending.dimensions.chunks(BATCH) {
-            diesel::insert_into(dimension::table).values(chunk).execute(conn)?;
+            diesel::insert_into(dimension::table)
+                .values(chunk)
+                .execute(conn)?;
         }
         for chunk in pending.charts.chunks(BATCH) {
-            diesel::insert_into(dimension_chart::table).values(chunk).execute(conn)?;
+            diesel::insert_into(dimension_chart::table)
+                .values(chunk)
+                .execute(conn)?;
         }
         for chunk in pending.tables.chunks(BATCH) {
-            diesel::insert_into(dimension_table::table).values(chunk).execute(conn)?;
+            diesel::insert_into(dimension_table::table)
+                .values(chunk)
+                .execute(conn)?;
         }
         for chunk in pending.categorisations.chunks(BATCH) {
-            diesel::insert_into(dimension_categorisation::table).values(chunk).execute(conn)?;
+            diesel::insert_into(dimension_categorisation::table)
+                .values(chunk)
+                .execute(conn)?;
         }
         for chunk in pending.uploads.chunks(BATCH) {
-            diesel::insert_into(upload::table).values(chunk).execute(conn)?;
+            diesel::insert_into(upload::table)
+                .values(chunk)
+                .execute(conn)?;
         }
         for chunk in pending.links.chunks(BATCH) {
-            diesel::insert_into(data_source_in_measure_version::table).values(chunk).execute(conn)?;
+            diesel::insert_into(data_source_in_measure_version::table)
+                .values(chunk)
+                .execute(conn)?;
         }
         Ok(())
     }
@@ -490,7 +598,12 @@ impl<'a> Generator<'a> {
         match self.rng.random_range(0..10) {
             0..4 => vec![Area::England],
             4..6 => vec![Area::England, Area::Wales],
-            6..8 => vec![Area::England, Area::Wales, Area::Scotland, Area::NorthernIreland],
+            6..8 => vec![
+                Area::England,
+                Area::Wales,
+                Area::Scotland,
+                Area::NorthernIreland,
+            ],
             8 => Area::ALL.to_vec(),
             _ => vec![Area::Scotland],
         }

@@ -41,15 +41,24 @@ fn content_fingerprint(conn: &mut PgConnection) -> String {
 
 #[test]
 fn same_seed_gives_the_same_site_and_another_seed_does_not() {
-    let options = SeedOptions { measures: 200, seed: 7 };
+    let options = SeedOptions {
+        measures: 200,
+        seed: 7,
+    };
     let first = TestDatabase::new();
     let second = TestDatabase::new();
     let third = TestDatabase::new();
     let summary = seed(&mut first.conn(), options).unwrap();
     seed(&mut second.conn(), options).unwrap();
     seed(&mut third.conn(), SeedOptions { seed: 8, ..options }).unwrap();
-    assert_eq!(content_fingerprint(&mut first.conn()), content_fingerprint(&mut second.conn()));
-    assert_ne!(content_fingerprint(&mut first.conn()), content_fingerprint(&mut third.conn()));
+    assert_eq!(
+        content_fingerprint(&mut first.conn()),
+        content_fingerprint(&mut second.conn())
+    );
+    assert_ne!(
+        content_fingerprint(&mut first.conn()),
+        content_fingerprint(&mut third.conn())
+    );
 
     assert_eq!(summary.measures, 200);
     assert_eq!(summary.topics, 9, "8 public topics and the testing space");
@@ -62,7 +71,14 @@ fn same_seed_gives_the_same_site_and_another_seed_does_not() {
 fn seeded_site_is_realistic() {
     let database = TestDatabase::new();
     let mut conn = database.conn();
-    seed(&mut conn, SeedOptions { measures: 180, seed: 1 }).unwrap();
+    seed(
+        &mut conn,
+        SeedOptions {
+            measures: 180,
+            seed: 1,
+        },
+    )
+    .unwrap();
 
     // The first measures carry the real 2019 titles, with their real dimension titles.
     let absence: i64 = diesel::sql_query(
@@ -76,13 +92,23 @@ fn seeded_site_is_realistic() {
 
     // Every status occurs, every version has 1 or 2 data sources and an upload, and every
     // measure has exactly one latest version.
-    let statuses: Vec<String> = diesel::sql_query("SELECT DISTINCT status AS name FROM measure_version ORDER BY 1")
-        .load::<Name>(&mut conn)
-        .unwrap()
-        .into_iter()
-        .map(|row| row.name)
-        .collect();
-    assert_eq!(statuses, ["APPROVED", "DEPARTMENT_REVIEW", "DRAFT", "INTERNAL_REVIEW", "REJECTED"]);
+    let statuses: Vec<String> =
+        diesel::sql_query("SELECT DISTINCT status AS name FROM measure_version ORDER BY 1")
+            .load::<Name>(&mut conn)
+            .unwrap()
+            .into_iter()
+            .map(|row| row.name)
+            .collect();
+    assert_eq!(
+        statuses,
+        [
+            "APPROVED",
+            "DEPARTMENT_REVIEW",
+            "DRAFT",
+            "INTERNAL_REVIEW",
+            "REJECTED"
+        ]
+    );
     let badly_sourced: i64 = diesel::sql_query(
         "SELECT count(*) AS n FROM measure_version mv WHERE
            (SELECT count(*) FROM data_source_in_measure_version l WHERE l.measure_version_id = mv.id) NOT IN (1, 2)
@@ -114,8 +140,21 @@ fn seeded_site_is_realistic() {
 fn refuses_a_database_that_already_has_content() {
     let database = TestDatabase::new();
     let mut conn = database.conn();
-    seed(&mut conn, SeedOptions { measures: 3, seed: 1 }).unwrap();
-    let again = seed(&mut conn, SeedOptions { measures: 3, seed: 1 });
+    seed(
+        &mut conn,
+        SeedOptions {
+            measures: 3,
+            seed: 1,
+        },
+    )
+    .unwrap();
+    let again = seed(
+        &mut conn,
+        SeedOptions {
+            measures: 3,
+            seed: 1,
+        },
+    );
     assert!(matches!(again, Err(SeedError::NotEmpty(3))), "{again:?}");
 }
 
@@ -124,9 +163,18 @@ fn needs_reference_data() {
     let database = TestDatabase::empty();
     let mut conn = database.conn();
     almanac_content::db::run_pending_migrations(&mut conn).unwrap();
-    let result = seed(&mut conn, SeedOptions { measures: 3, seed: 1 });
+    let result = seed(
+        &mut conn,
+        SeedOptions {
+            measures: 3,
+            seed: 1,
+        },
+    );
     let message = result.unwrap_err().to_string();
-    assert_eq!(message, "reference data is missing: run `site-builder load-reference` first");
+    assert_eq!(
+        message,
+        "reference data is missing: run `site-builder load-reference` first"
+    );
 }
 
 #[derive(QueryableByName)]

@@ -32,26 +32,16 @@ impl TestDatabase {
     /// A fresh database with every migration applied and the reference data loaded.
     pub fn new() -> TestDatabase {
         let server = SERVER.get_or_init(Server::start);
-        let name = format!(
-            "almanac_test_{}_{}",
-            std::process::id(),
-            NEXT_DATABASE.fetch_add(1, Ordering::Relaxed)
-        );
-        let mut admin = db::connect(&server.admin_url).expect("connect to the test server");
-        diesel::sql_query(format!(
-            "CREATE DATABASE {name} TEMPLATE {template}",
-            template = server.template
-        ))
-        .execute(&mut admin)
-        .expect("create a test database from the template");
-        TestDatabase {
-            url: with_database(&server.admin_url, &name),
-            name,
-        }
+        TestDatabase::create(&format!("TEMPLATE {}", server.template))
     }
 
     /// A fresh database with nothing in it: no tables, no migrations.
     pub fn empty() -> TestDatabase {
+        TestDatabase::create("")
+    }
+
+    /// `CREATE DATABASE <unique name> <options>` on the test server.
+    fn create(options: &str) -> TestDatabase {
         let server = SERVER.get_or_init(Server::start);
         let name = format!(
             "almanac_test_{}_{}",
@@ -59,9 +49,9 @@ impl TestDatabase {
             NEXT_DATABASE.fetch_add(1, Ordering::Relaxed)
         );
         let mut admin = db::connect(&server.admin_url).expect("connect to the test server");
-        diesel::sql_query(format!("CREATE DATABASE {name}"))
+        diesel::sql_query(format!("CREATE DATABASE {name} {options}"))
             .execute(&mut admin)
-            .expect("create an empty test database");
+            .unwrap_or_else(|error| panic!("create test database {name}: {error}"));
         TestDatabase {
             url: with_database(&server.admin_url, &name),
             name,
