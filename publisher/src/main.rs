@@ -62,11 +62,13 @@ fn main() -> ExitCode {
 }
 
 fn run(command: Command) -> anyhow::Result<()> {
-    let database_url = almanac_config::database_url(&ProcessEnv)?;
+    // `serve` validates its whole configuration; the other commands need only the database.
+    let connect =
+        || -> anyhow::Result<_> { Ok(db::connect(&almanac_config::database_url(&ProcessEnv)?)?) };
     match command {
         Command::Serve => serve(PublisherConfig::from_source(&ProcessEnv)?),
         Command::Migrate => {
-            let mut conn = db::connect(&database_url)?;
+            let mut conn = connect()?;
             let applied = db::run_pending_migrations(&mut conn)?;
             println!("applied {} migrations", applied.len());
             for name in applied {
@@ -79,7 +81,7 @@ fn run(command: Command) -> anyhow::Result<()> {
             user_type,
             password,
         } => {
-            let mut conn = db::connect(&database_url)?;
+            let mut conn = connect()?;
             let user = create_account(
                 &mut conn,
                 &NewAccount {
@@ -92,7 +94,7 @@ fn run(command: Command) -> anyhow::Result<()> {
             Ok(())
         }
         Command::CreateDemoUsers { password } => {
-            let mut conn = db::connect(&database_url)?;
+            let mut conn = connect()?;
             println!("Demo logins (password: {password}):");
             for &user_type in UserType::ALL {
                 let email = demo_email(user_type);

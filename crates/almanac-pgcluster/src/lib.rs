@@ -150,7 +150,7 @@ impl Cluster {
         let args = ["-h", "127.0.0.1", "-p", port.as_str(), "-U", ROLE];
         let exists = run(self.command("psql").args(args).args([
             "-d",
-            ROLE,
+            "postgres",
             "-tAc",
             &format!(
                 "SELECT 1 FROM pg_database WHERE datname = '{}'",
@@ -209,20 +209,7 @@ impl Cluster {
             .arg(self.dir.join("server.log"))
             .args(["-w", "-o", &options, "start"]))?;
         // The role's own database, so that `psql` without -d works.
-        let created = self
-            .command("createdb")
-            .args([
-                "-h",
-                "127.0.0.1",
-                "-p",
-                &self.port.to_string(),
-                "-U",
-                ROLE,
-                ROLE,
-            ])
-            .output();
-        drop(created); // Already existing is fine.
-        Ok(())
+        self.ensure_database(ROLE)
     }
 
     /// The port of a server already running on this data directory, from `postmaster.pid`.

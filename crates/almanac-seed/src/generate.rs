@@ -197,7 +197,7 @@ impl<'a> Generator<'a> {
         Ok(())
     }
 
-    fn lookups(&self, conn: &mut PgConnection) -> QueryResult<Lookups> {
+    fn lookups(&self, conn: &mut PgConnection) -> Result<Lookups, SeedError> {
         let mut subtopics = Vec::new();
         for spec in &TOPICS {
             let ids: Vec<i32> = subtopic::table
@@ -207,8 +207,9 @@ impl<'a> Generator<'a> {
                 .select(subtopic::id)
                 .load(conn)?;
             if ids.is_empty() {
-                // Topics made by someone else: give their measures a subtopic of their own.
-                return Err(diesel::result::Error::NotFound);
+                // Topics were already there (seed creates them only in an empty database)
+                // but this one is missing or has no subtopics to put measures in.
+                return Err(SeedError::MissingTopic(spec.slug));
             }
             subtopics.push(ids);
         }

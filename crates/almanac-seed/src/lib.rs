@@ -37,6 +37,11 @@ pub enum SeedError {
     NotEmpty(i64),
     #[error("reference data is missing: run `site-builder load-reference` first")]
     NoReferenceData,
+    #[error(
+        "the database has topics but not “{0}” with subtopics: seed an empty database, \
+         or create that topic and its subtopics first"
+    )]
+    MissingTopic(&'static str),
     #[error("measure titles file: {0}")]
     Titles(String),
     #[error(transparent)]

@@ -81,13 +81,8 @@ fn seeded_site_is_realistic() {
     .unwrap();
 
     // The first measures carry the real 2019 titles, with their real dimension titles.
-    let absence: i64 = diesel::sql_query(
-        "SELECT count(*) AS n FROM measure_version mv JOIN dimension d ON d.measure_version_id = mv.id
-         WHERE mv.title = 'Absence from school' AND d.title = 'Persistent absence by ethnicity'",
-    )
-    .get_result::<Count>(&mut conn)
-    .unwrap()
-    .n;
+    let absence: i64 = count(&mut conn, "SELECT count(*) AS n FROM measure_version mv JOIN dimension d ON d.measure_version_id = mv.id
+         WHERE mv.title = 'Absence from school' AND d.title = 'Persistent absence by ethnicity'");
     assert!(absence >= 1);
 
     // Every status occurs, every version has 1 or 2 data sources and an upload, and every
@@ -109,30 +104,23 @@ fn seeded_site_is_realistic() {
             "REJECTED"
         ]
     );
-    let badly_sourced: i64 = diesel::sql_query(
-        "SELECT count(*) AS n FROM measure_version mv WHERE
+    let badly_sourced: i64 = count(&mut conn, "SELECT count(*) AS n FROM measure_version mv WHERE
            (SELECT count(*) FROM data_source_in_measure_version l WHERE l.measure_version_id = mv.id) NOT IN (1, 2)
-           OR NOT EXISTS (SELECT 1 FROM upload u WHERE u.measure_version_id = mv.id)",
-    )
-    .get_result::<Count>(&mut conn)
-    .unwrap()
-    .n;
+           OR NOT EXISTS (SELECT 1 FROM upload u WHERE u.measure_version_id = mv.id)");
     assert_eq!(badly_sourced, 0);
-    let without_latest: i64 = diesel::sql_query(
+    let without_latest: i64 = count(
+        &mut conn,
         "SELECT count(*) AS n FROM measure m WHERE NOT EXISTS
            (SELECT 1 FROM measure_version mv WHERE mv.measure_id = m.id AND mv.latest)",
-    )
-    .get_result::<Count>(&mut conn)
-    .unwrap()
-    .n;
+    );
     assert_eq!(without_latest, 0);
 
     // The dashboards have something to show.
     almanac_content::db::refresh_dashboard_views(&mut conn).unwrap();
-    let groups: i64 = diesel::sql_query("SELECT count(*) AS n FROM ethnic_groups_by_dimension")
-        .get_result::<Count>(&mut conn)
-        .unwrap()
-        .n;
+    let groups: i64 = count(
+        &mut conn,
+        "SELECT count(*) AS n FROM ethnic_groups_by_dimension",
+    );
     assert!(groups > 0);
 }
 
@@ -174,6 +162,36 @@ fn needs_reference_data() {
     assert_eq!(
         message,
         "reference data is missing: run `site-builder load-reference` first"
+    );
+}
+
+/// The single `n` that a `SELECT count(*) AS n …` query returns.
+fn count(conn: &mut PgConnection, query: &str) -> i64 {
+    diesel::sql_query(query)
+        .get_result::<Count>(conn)
+        .unwrap()
+        .n
+}
+
+#[test]
+fn names_a_missing_topic() {
+    let database = TestDatabase::new();
+    let mut conn = database.conn();
+    diesel::sql_query("INSERT INTO topic (slug, title) VALUES ('health', 'Health')")
+        .execute(&mut conn)
+        .unwrap();
+    let message = seed(
+        &mut conn,
+        SeedOptions {
+            measures: 3,
+            seed: 1,
+        },
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        message.contains("not “crime-justice-and-the-law” with subtopics"),
+        "{message}"
     );
 }
 
