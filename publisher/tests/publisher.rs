@@ -90,6 +90,8 @@ async fn login_page_and_assets_are_served() {
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains(r#"<form method="post" action="/auth/login""#));
     assert!(html.contains(r#"autocomplete="current-password""#));
+    assert!(html.contains("<title>Sign in - Almanac publisher</title>"));
+    assert!(html.contains(r#"<meta name="robots" content="noindex, nofollow">"#));
     let (status, css) = get(
         app(&database),
         "/assets/govuk-frontend/govuk-frontend.min.css",

@@ -134,6 +134,11 @@ mod tests {
         assert!(html.contains(r#"href="/health/""#));
         assert!(!html.contains("/housing/"));
         assert!(!html.contains("noindex"));
+        assert!(html.contains("<title>Home - Ethnicity facts and figures</title>"));
+        assert!(html.contains(
+            r#"<span class="govuk-header__product-name">Ethnicity facts and figures</span>"#
+        ));
+        assert!(html.contains("Open Government Licence"));
         assert!(
             html.contains("About Health &#38; more") || html.contains("About Health &amp; more")
         );
@@ -145,6 +150,7 @@ mod tests {
         let html = homepage(&topics, Mode::Preview, &SiteSettings::default()).unwrap();
         assert!(html.contains(r#"href="/housing/""#));
         assert!(html.contains("Not published"));
+        assert!(html.contains(r#"id="preview-banner-title""#));
         assert!(html.contains(r#"<meta name="robots" content="noindex">"#));
     }
 
