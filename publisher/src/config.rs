@@ -3,7 +3,12 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use almanac_config::{ConfigError, Environment, VarSource, database_url, parsed};
+use almanac_accounts::sessions::SessionPolicy;
+use almanac_accounts::{AccountPolicy, SecretKey, TwoFactorRule};
+use almanac_config::{
+    ConfigError, Environment, VarSource, database_url, optional, parsed, required,
+};
+use almanac_mail::MailSettings;
 
 #[derive(Debug, Clone)]
 pub struct PublisherConfig {
@@ -17,6 +22,23 @@ pub struct PublisherConfig {
     pub govuk_frontend_dir: PathBuf,
     /// `STATIC_DIR`: Almanac's own CSS and JavaScript.
     pub static_dir: PathBuf,
+    /// `SECRET_KEY`: signs links and CSRF tokens and encrypts two-factor secrets.
+    pub secret_key: SecretKey,
+    /// `PUBLIC_URL`: where users reach the publisher; the base of links in emails. With
+    /// `https`, cookies are `Secure` and responses carry HSTS.
+    pub public_url: String,
+    /// `ALLOWED_EMAIL_DOMAINS`, `ACCOUNT_ALLOWLIST`, `TWO_FACTOR_REQUIRED_FOR`.
+    pub accounts: AccountPolicy,
+    /// `SESSION_IDLE_MINUTES`, `SESSION_MAX_HOURS`.
+    pub sessions: SessionPolicy,
+    /// `LOGIN_ATTEMPTS_PER_MINUTE`: sign-in and emailed-link requests allowed per client
+    /// address per minute.
+    pub login_attempts_per_minute: u32,
+    /// `TRUSTED_PROXY_HOPS`: how many reverse proxies in front add to `X-Forwarded-For`;
+    /// 0 means the connection's own address is the client's.
+    pub trusted_proxy_hops: usize,
+    /// `SMTP_*`, `MAIL_FROM`, `MAIL_DIR`.
+    pub mail: MailSettings,
 }
 
 impl PublisherConfig {
@@ -36,6 +58,25 @@ impl PublisherConfig {
                 PathBuf::from("node_modules/govuk-frontend/dist/govuk"),
             )?,
             static_dir: parsed(source, "STATIC_DIR", PathBuf::from("static"))?,
+            secret_key: secret_key(source)?,
+            public_url: public_url(source)?,
+            accounts: AccountPolicy {
+                allowed_domains: list(source, "ALLOWED_EMAIL_DOMAINS")
+                    .unwrap_or_else(|| AccountPolicy::default().allowed_domains),
+                allowed_addresses: list(source, "ACCOUNT_ALLOWLIST").unwrap_or_default(),
+                two_factor: parsed(
+                    source,
+                    "TWO_FACTOR_REQUIRED_FOR",
+                    TwoFactorRule::AdminsAndDevelopers,
+                )?,
+            },
+            sessions: SessionPolicy {
+                idle: chrono::Duration::minutes(positive(source, "SESSION_IDLE_MINUTES", 60)?),
+                absolute: chrono::Duration::hours(positive(source, "SESSION_MAX_HOURS", 12)?),
+            },
+            login_attempts_per_minute: positive(source, "LOGIN_ATTEMPTS_PER_MINUTE", 10)? as u32,
+            trusted_proxy_hops: parsed(source, "TRUSTED_PROXY_HOPS", 0)?,
+            mail: MailSettings::from_source(source)?,
         };
         if config.pool_size == 0 {
             return Err(ConfigError::Invalid {
@@ -54,6 +95,65 @@ impl PublisherConfig {
         }
         Ok(config)
     }
+
+    /// Whether users reach the publisher over HTTPS.
+    pub fn is_https(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+}
+
+fn secret_key(source: &dyn VarSource) -> Result<SecretKey, ConfigError> {
+    let value = required(
+        source,
+        "SECRET_KEY",
+        "a random string of at least 32 characters, e.g. from `openssl rand -base64 48`",
+    )?;
+    SecretKey::new(value.as_bytes()).map_err(|error| ConfigError::Invalid {
+        name: "SECRET_KEY".to_owned(),
+        value: "(hidden)".to_owned(),
+        reason: error.to_string(),
+    })
+}
+
+fn public_url(source: &dyn VarSource) -> Result<String, ConfigError> {
+    let url = optional(source, "PUBLIC_URL").unwrap_or_else(|| "http://127.0.0.1:8000".to_owned());
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    match rest {
+        Some(host) if !host.is_empty() && !host.contains(['?', '#', ' ']) => {
+            Ok(url.trim_end_matches('/').to_owned())
+        }
+        _ => Err(ConfigError::Invalid {
+            name: "PUBLIC_URL".to_owned(),
+            value: url,
+            reason: "must be an http:// or https:// address, like https://publisher.example.gov.uk"
+                .to_owned(),
+        }),
+    }
+}
+
+/// A comma-separated list, lower-cased; `None` when unset.
+fn list(source: &dyn VarSource, name: &str) -> Option<Vec<String>> {
+    optional(source, name).map(|value| {
+        value
+            .split(',')
+            .map(|item| item.trim().trim_start_matches('@').to_lowercase())
+            .filter(|item| !item.is_empty())
+            .collect()
+    })
+}
+
+fn positive(source: &dyn VarSource, name: &str, default: i64) -> Result<i64, ConfigError> {
+    let value: i64 = parsed(source, name, default)?;
+    if value < 1 {
+        return Err(ConfigError::Invalid {
+            name: name.to_owned(),
+            value: value.to_string(),
+            reason: "must be at least 1".to_owned(),
+        });
+    }
+    Ok(value)
 }
 
 #[cfg(test)]
@@ -66,6 +166,7 @@ mod tests {
     fn names_the_bad_variable() {
         let env = BTreeMap::from([
             ("DATABASE_URL", "postgres://app@127.0.0.1/almanac"),
+            ("SECRET_KEY", "0123456789abcdef0123456789abcdef"),
             ("PUBLISHER_BIND", "localhost"),
         ]);
         let error = PublisherConfig::from_source(&env).unwrap_err().to_string();
@@ -73,6 +174,40 @@ mod tests {
             error.contains("PUBLISHER_BIND=\"localhost\" is invalid"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn secret_key_must_be_long_and_is_never_echoed() {
+        let env = BTreeMap::from([
+            ("DATABASE_URL", "postgres://app@127.0.0.1/almanac"),
+            ("SECRET_KEY", "hunter2"),
+        ]);
+        let error = PublisherConfig::from_source(&env).unwrap_err().to_string();
+        assert!(
+            error.contains(
+                "SECRET_KEY=\"(hidden)\" is invalid: the secret key must be at least 32 bytes"
+            ),
+            "{error}"
+        );
+        assert!(!error.contains("hunter2"));
+    }
+
+    #[test]
+    fn bad_account_settings_are_named() {
+        for (name, value) in [
+            ("PUBLIC_URL", "publisher.gov.uk"),
+            ("TWO_FACTOR_REQUIRED_FOR", "nobody"),
+            ("SESSION_IDLE_MINUTES", "0"),
+            ("LOGIN_ATTEMPTS_PER_MINUTE", "lots"),
+        ] {
+            let env = BTreeMap::from([
+                ("DATABASE_URL", "postgres://app@127.0.0.1/almanac"),
+                ("SECRET_KEY", "0123456789abcdef0123456789abcdef"),
+                (name, value),
+            ]);
+            let error = PublisherConfig::from_source(&env).unwrap_err().to_string();
+            assert!(error.contains(&format!("{name}=")), "{error}");
+        }
     }
 
     #[test]

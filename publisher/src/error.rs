@@ -9,6 +9,15 @@ use axum::response::{Html, IntoResponse, Response};
 pub enum AppError {
     #[error("page not found")]
     NotFound,
+    /// The user may not do this. Says nothing of whether the thing exists.
+    #[error("forbidden")]
+    Forbidden,
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("the form's CSRF token is missing or wrong")]
+    CsrfRefused,
+    #[error("too many requests")]
+    TooManyRequests { retry_after_seconds: u64 },
     #[error("the database is unavailable: {0}")]
     DatabaseUnavailable(String),
     #[error("{0}")]
@@ -42,36 +51,110 @@ impl From<almanac_render::RenderError> for AppError {
 
 #[derive(Template)]
 #[template(path = "publisher/error.html")]
-struct ErrorPage {
-    title: &'static str,
-    message: &'static str,
+struct ErrorPage<'a> {
+    title: &'a str,
+    message: &'a str,
 }
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let (status, title, message) = match &self {
+        let (status, title, message): (StatusCode, &str, String) = match &self {
             AppError::NotFound => (
                 StatusCode::NOT_FOUND,
                 "Page not found",
-                "If you typed the web address, check it is correct. If you pasted it, check you copied the entire address.",
+                "If you typed the web address, check it is correct. If you pasted it, check you copied the entire address.".to_owned(),
+            ),
+            AppError::Forbidden => (
+                StatusCode::FORBIDDEN,
+                "You do not have permission to see this page",
+                "If you think you should, ask an admin of the publisher.".to_owned(),
+            ),
+            AppError::BadRequest(reason) => (
+                StatusCode::BAD_REQUEST,
+                "Sorry, the publisher could not understand that request",
+                reason.clone(),
+            ),
+            AppError::CsrfRefused => (
+                StatusCode::FORBIDDEN,
+                "This form has expired",
+                "Go back, reload the page and try again. Nothing was changed.".to_owned(),
+            ),
+            AppError::TooManyRequests { retry_after_seconds } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many attempts",
+                format!(
+                    "There have been too many attempts from your network. Wait {} and try again.",
+                    if *retry_after_seconds < 90 {
+                        format!("{retry_after_seconds} seconds")
+                    } else {
+                        format!("{} minutes", retry_after_seconds.div_ceil(60))
+                    }
+                ),
             ),
             AppError::DatabaseUnavailable(_) => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Sorry, the service is unavailable",
-                "The publisher cannot reach its database. Try again in a few minutes.",
+                "The publisher cannot reach its database. Try again in a few minutes.".to_owned(),
             ),
             AppError::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Sorry, there is a problem with the service",
-                "Try again later. The developers have been told.",
+                "Try again later. The developers have been told.".to_owned(),
             ),
         };
         if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
         }
-        let body = ErrorPage { title, message }
-            .render()
-            .unwrap_or_else(|_| title.to_owned());
-        (status, Html(body)).into_response()
+        let body = ErrorPage {
+            title,
+            message: &message,
+        }
+        .render()
+        .unwrap_or_else(|_| title.to_owned());
+        let mut response = (status, Html(body)).into_response();
+        if let AppError::TooManyRequests {
+            retry_after_seconds,
+        } = self
+        {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(retry_after_seconds),
+            );
+        }
+        response
+    }
+}
+
+impl From<almanac_accounts::users::AccountError> for AppError {
+    fn from(error: almanac_accounts::users::AccountError) -> Self {
+        use almanac_accounts::users::AccountError;
+        match error {
+            AccountError::UnknownUser | AccountError::UnknownMeasure => AppError::NotFound,
+            AccountError::Database(error) => error.into(),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<almanac_accounts::login::LoginError> for AppError {
+    fn from(error: almanac_accounts::login::LoginError) -> Self {
+        match error {
+            almanac_accounts::login::LoginError::Database(error) => error.into(),
+        }
+    }
+}
+
+impl From<almanac_accounts::two_factor::TwoFactorError> for AppError {
+    fn from(error: almanac_accounts::two_factor::TwoFactorError) -> Self {
+        match error {
+            almanac_accounts::two_factor::TwoFactorError::Database(error) => error.into(),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<almanac_accounts::emails::EmailRenderError> for AppError {
+    fn from(error: almanac_accounts::emails::EmailRenderError) -> Self {
+        AppError::Internal(error.to_string())
     }
 }

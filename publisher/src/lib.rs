@@ -2,10 +2,13 @@
 //! pages. This crate is the HTTP edge: it turns requests into calls on the libraries and
 //! their errors into responses. `main.rs` only parses the command line.
 
+pub mod auth;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod pages;
 pub mod routes;
+pub mod security;
 
 use std::sync::Arc;
 
@@ -20,15 +23,24 @@ pub struct AppState {
     pub db: Db,
     pub config: Arc<PublisherConfig>,
     pub site: Arc<almanac_render::SiteSettings>,
+    pub mailer: almanac_mail::Mailer,
+    pub rate_limits: security::rate_limit::RateLimits,
 }
 
 impl AppState {
-    pub fn new(db: Db, config: PublisherConfig) -> AppState {
-        AppState {
+    pub fn new(db: Db, config: PublisherConfig) -> Result<AppState, almanac_mail::MailError> {
+        Ok(AppState {
             db,
+            mailer: almanac_mail::Mailer::from_settings(&config.mail)?,
+            rate_limits: security::rate_limit::RateLimits::new(config.login_attempts_per_minute),
             config: Arc::new(config),
             site: Arc::new(almanac_render::SiteSettings::default()),
-        }
+        })
+    }
+
+    /// An absolute link for an email: `PUBLIC_URL` followed by `path`.
+    pub fn link(&self, path: &str) -> String {
+        format!("{}{path}", self.config.public_url)
     }
 }
 

@@ -2,8 +2,9 @@
 
 use std::process::ExitCode;
 
+use almanac_accounts::audit::{Actor, Origin};
+use almanac_accounts::users::{AccountError, NewAccount, create_account, invite};
 use almanac_config::ProcessEnv;
-use almanac_content::accounts::{NewAccount, create_account};
 use almanac_content::{UserType, db};
 use clap::{Parser, Subcommand};
 use publisher::{AppState, Db, PublisherConfig};
@@ -21,16 +22,14 @@ enum Command {
     Serve,
     /// Apply pending database migrations, then exit.
     Migrate,
-    /// Create an active account with a password.
+    /// Invite someone (the first admin, say): creates the account and emails the link to set
+    /// its password. Without SMTP_HOST the email is written to MAIL_DIR and the link printed.
     CreateUser {
         #[arg(long)]
         email: String,
         /// DEPT_USER, RDU_USER, ADMIN_USER or DEV_USER.
         #[arg(long = "type", value_parser = parse_user_type)]
         user_type: UserType,
-        /// The password; read from the ALMANAC_NEW_USER_PASSWORD variable when omitted.
-        #[arg(long, env = "ALMANAC_NEW_USER_PASSWORD", hide_env_values = true)]
-        password: String,
     },
     /// Create one demo account per user type (skipping existing ones) and print the logins.
     CreateDemoUsers {
@@ -76,23 +75,11 @@ fn run(command: Command) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::CreateUser {
-            email,
+        Command::CreateUser { email, user_type } => create_user(
+            PublisherConfig::from_source(&ProcessEnv)?,
+            &email,
             user_type,
-            password,
-        } => {
-            let mut conn = connect()?;
-            let user = create_account(
-                &mut conn,
-                &NewAccount {
-                    email: &email,
-                    user_type,
-                    password: Some(&password),
-                },
-            )?;
-            println!("created {} ({})", user.email, user_type.label());
-            Ok(())
-        }
+        ),
         Command::CreateDemoUsers { password } => {
             let mut conn = connect()?;
             println!("Demo logins (password: {password}):");
@@ -104,7 +91,7 @@ fn run(command: Command) -> anyhow::Result<()> {
                     password: Some(&password),
                 };
                 match create_account(&mut conn, &account) {
-                    Ok(_) | Err(almanac_content::accounts::AccountError::AlreadyExists(_)) => {
+                    Ok(_) | Err(AccountError::AlreadyExists(_)) => {
                         println!("  {:<18} {email}", user_type.label());
                     }
                     Err(error) => return Err(error.into()),
@@ -126,6 +113,57 @@ fn demo_email(user_type: UserType) -> String {
 }
 
 #[tokio::main]
+async fn create_user(
+    config: PublisherConfig,
+    email: &str,
+    user_type: UserType,
+) -> anyhow::Result<()> {
+    let mut conn = db::connect(&config.database_url)?;
+    let now = chrono::Utc::now();
+    let invitation = invite(
+        &mut conn,
+        &config.secret_key,
+        &config.accounts,
+        &Origin::default(),
+        Actor::System,
+        email,
+        user_type,
+        now,
+    )?;
+    let link = format!(
+        "{}/register/confirm-account/{}",
+        config.public_url, invitation.token
+    );
+    let message = almanac_accounts::emails::invite(
+        &invitation.user.email,
+        "The Almanac team",
+        user_type,
+        &link,
+        now + almanac_accounts::tokens::TOKEN_LIFETIME,
+    )?;
+    let mailer = almanac_mail::Mailer::from_settings(&config.mail)?;
+    println!("invited {} ({})", invitation.user.email, user_type.label());
+    match mailer.send(&message).await {
+        Ok(almanac_mail::Delivery::Sent) => {
+            println!("invitation emailed through {}", mailer.describe())
+        }
+        Ok(almanac_mail::Delivery::Written(path)) => {
+            println!(
+                "no SMTP server is configured: the email is in {}",
+                path.display()
+            );
+            println!("link to set the password (valid for 48 hours, once):\n{link}");
+        }
+        Err(error) => {
+            println!(
+                "the invitation email could not be sent ({error}); give them this link (valid for 48 hours, once):\n{link}"
+            );
+        }
+    }
+    Ok(())
+}
+
+#[tokio::main]
 async fn serve(config: PublisherConfig) -> anyhow::Result<()> {
     let pool = {
         let url = config.database_url.clone();
@@ -138,12 +176,16 @@ async fn serve(config: PublisherConfig) -> anyhow::Result<()> {
             anyhow::anyhow!("cannot listen on PUBLISHER_BIND={}: {error}", config.bind)
         })?;
     tracing::info!(address = %config.bind, environment = %config.environment, "publisher listening");
-    let app = publisher::app(AppState::new(Db::new(pool), config))
+    tracing::info!(mail = %almanac_mail::Mailer::from_settings(&config.mail)?.describe(), "outgoing email");
+    let app = publisher::app(AppState::new(Db::new(pool), config)?)
         .layer(tower_http::trace::TraceLayer::new_for_http());
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            drop(tokio::signal::ctrl_c().await);
-        })
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        drop(tokio::signal::ctrl_c().await);
+    })
+    .await?;
     Ok(())
 }

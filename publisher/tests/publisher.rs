@@ -1,6 +1,8 @@
 //! The publisher against a real database: health, login page, homepage preview, errors, and
 //! start-up refusing bad configuration.
 
+mod common;
+
 use std::process::Command;
 
 use almanac_seed::{SeedOptions, seed};
@@ -25,9 +27,11 @@ fn app(database: &TestDatabase) -> axum::Router {
             "STATIC_DIR",
             concat!(env!("CARGO_MANIFEST_DIR"), "/../static"),
         ),
+        ("SECRET_KEY", "test-secret-key-0123456789abcdef-0123456789"),
+        ("MAIL_DIR", env!("CARGO_TARGET_TMPDIR")),
     ]);
     let config = PublisherConfig::from_source(&env).expect("valid configuration");
-    publisher::app(AppState::new(Db::new(database.pool()), config))
+    publisher::app(AppState::new(Db::new(database.pool()), config).expect("mailer"))
 }
 
 async fn get(app: axum::Router, uri: &str) -> (StatusCode, String) {
@@ -52,17 +56,24 @@ async fn health_check_reports_the_database() {
 }
 
 #[tokio::test]
-async fn homepage_preview_is_rendered_from_the_database() {
-    let database = TestDatabase::new();
+async fn homepage_preview_is_rendered_from_the_database_for_signed_in_users() {
+    let app = common::TestApp::new();
     seed(
-        &mut database.conn(),
+        &mut app.conn(),
         SeedOptions {
             measures: 40,
             seed: 3,
         },
     )
     .unwrap();
-    let (status, html) = get(app(&database), "/").await;
+    let mut visitor = app.client();
+    visitor.get("/").await.assert_redirect("/auth/login");
+    let editor = app.user(
+        "editor@ons.gov.uk",
+        almanac_content::UserType::CentralEditor,
+    );
+    let page = app.signed_in(&editor).get("/").await;
+    let (status, html) = (page.status, page.body);
     assert_eq!(status, StatusCode::OK);
     for topic in [
         "Crime, justice and the law",
@@ -137,7 +148,10 @@ fn start_up_stops_on_a_missing_variable_with_one_line_naming_it() {
 #[test]
 fn start_up_stops_on_an_unreachable_database() {
     // Nothing listens on port 1.
-    let output = publisher(&[("DATABASE_URL", "postgres://app:secret@127.0.0.1:1/almanac")]);
+    let output = publisher(&[
+        ("DATABASE_URL", "postgres://app:secret@127.0.0.1:1/almanac"),
+        ("SECRET_KEY", "test-secret-key-0123456789abcdef-0123456789"),
+    ]);
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");

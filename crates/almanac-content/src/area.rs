@@ -1,6 +1,6 @@
 //! The geographic area a measure covers.
 
-crate::stored_enum::stored_enum! {
+crate::stored_enum! {
     /// A value of `measure_version.area_covered`.
     pub enum Area ("area") {
         England => "ENGLAND",

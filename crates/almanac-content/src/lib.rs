@@ -4,10 +4,10 @@
 //! This crate knows nothing of HTTP: errors are narrow types that the publisher maps to
 //! responses.
 
-pub mod accounts;
 pub mod area;
 pub mod dashboard_views;
 pub mod db;
+pub mod measures;
 pub mod models;
 pub mod reference;
 pub mod schema;

@@ -260,7 +260,9 @@ pub struct NewDataSourceLink {
     pub position: i16,
 }
 
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable)]
+/// A publisher account. `Debug` leaves out the password hash and the TOTP secret so that
+/// neither reaches a log.
+#[derive(Clone, PartialEq, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = users)]
 pub struct User {
     pub id: i32,
@@ -278,6 +280,23 @@ pub struct User {
     pub failed_login_count: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub locked_at: Option<DateTime<Utc>>,
+    pub totp_secret: Option<Vec<u8>>,
+    pub totp_enabled_at: Option<DateTime<Utc>>,
+    pub totp_last_step: Option<i64>,
+}
+
+impl std::fmt::Debug for User {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("User")
+            .field("id", &self.id)
+            .field("email", &self.email)
+            .field("user_type", &self.user_type)
+            .field("active", &self.active)
+            .field("locked_at", &self.locked_at)
+            .field("totp_enabled_at", &self.totp_enabled_at)
+            .finish_non_exhaustive()
+    }
 }
 
 impl User {

@@ -1,6 +1,18 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    account_token (id) {
+        id -> Int8,
+        user_id -> Int4,
+        purpose -> Text,
+        token_hash -> Text,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     audit_event (id) {
         id -> Int8,
         occurred_at -> Timestamptz,
@@ -242,6 +254,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    recovery_code (id) {
+        id -> Int8,
+        user_id -> Int4,
+        code_hash -> Text,
+        created_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     redirect (from_uri) {
         from_uri -> Text,
         to_uri -> Text,
@@ -312,6 +334,7 @@ diesel::table! {
         expires_at -> Timestamptz,
         ip -> Nullable<Text>,
         user_agent -> Nullable<Text>,
+        second_factor_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -332,9 +355,14 @@ diesel::table! {
         failed_login_count -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        locked_at -> Nullable<Timestamptz>,
+        totp_secret -> Nullable<Bytea>,
+        totp_enabled_at -> Nullable<Timestamptz>,
+        totp_last_step -> Nullable<Int8>,
     }
 }
 
+diesel::joinable!(account_token -> users (user_id));
 diesel::joinable!(data_source -> frequency_of_release (frequency_of_release_id));
 diesel::joinable!(data_source -> organisation (publisher_id));
 diesel::joinable!(data_source -> type_of_statistic (type_of_statistic_id));
@@ -354,6 +382,7 @@ diesel::joinable!(measure_version -> lowest_level_of_geography (lowest_level_of_
 diesel::joinable!(measure_version -> measure (measure_id));
 diesel::joinable!(parent_ethnicity_in_classification -> classification (classification_id));
 diesel::joinable!(parent_ethnicity_in_classification -> ethnicity (ethnicity_id));
+diesel::joinable!(recovery_code -> users (user_id));
 diesel::joinable!(subtopic -> topic (topic_id));
 diesel::joinable!(upload -> measure_version (measure_version_id));
 diesel::joinable!(user_measure -> measure (measure_id));
@@ -361,6 +390,7 @@ diesel::joinable!(user_measure -> users (user_id));
 diesel::joinable!(user_session -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    account_token,
     audit_event,
     build,
     classification,
@@ -380,6 +410,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     measure_version,
     organisation,
     parent_ethnicity_in_classification,
+    recovery_code,
     redirect,
     subtopic,
     topic,

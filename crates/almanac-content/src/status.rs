@@ -1,6 +1,6 @@
 //! The editorial workflow of a measure version.
 
-crate::stored_enum::stored_enum! {
+crate::stored_enum! {
     /// Where a measure version is in its workflow:
     ///
     /// ```text

@@ -10,6 +10,8 @@ pub struct UnknownValue {
     pub accepted: String,
 }
 
+/// Declares an enum stored as text; other crates use it as `almanac_content::stored_enum!`.
+#[macro_export]
 macro_rules! stored_enum {
     (
         $(#[$meta:meta])*
@@ -62,5 +64,3 @@ macro_rules! stored_enum {
         }
     };
 }
-
-pub(crate) use stored_enum;

@@ -1,6 +1,6 @@
 //! User types and the capabilities each one grants.
 
-crate::stored_enum::stored_enum! {
+crate::stored_enum! {
     /// The four kinds of publisher account (stored under the model's names).
     pub enum UserType ("user type") {
         /// An editor in a government department: sees and edits only the measures shared with them.
@@ -14,7 +14,7 @@ crate::stored_enum::stored_enum! {
     }
 }
 
-crate::stored_enum::stored_enum! {
+crate::stored_enum! {
     /// What a user may do. Stored per user (`users.capabilities`), copied from the user type.
     pub enum Capability ("capability") {
         Read => "READ",

@@ -5,6 +5,10 @@
 //! from the system's PostgreSQL binaries in a temporary folder, and a watchdog stops it and
 //! deletes the folder when the test process exits, so nothing is left running.
 
+pub mod browser;
+pub mod http;
+pub mod smtp;
+
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 

@@ -1,40 +1,21 @@
-//! The publisher's routes.
+//! The site as editors preview it, and the health check.
 
-use askama::Template;
 use axum::Json;
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse};
-use axum::routing::get;
 use diesel::prelude::*;
 use serde::Serialize;
-use tower_http::services::ServeDir;
 
 use crate::AppState;
+use crate::auth::SignedIn;
 use crate::error::AppError;
 
-pub fn router(state: AppState) -> Router {
-    let govuk = &state.config.govuk_frontend_dir;
-    Router::new()
-        .route("/", get(homepage_preview))
-        .route("/healthz", get(health))
-        .route("/auth/login", get(login_page))
-        // GOV.UK Frontend's stylesheet refers to /assets/fonts and /assets/images.
-        .nest_service("/assets/fonts", ServeDir::new(govuk.join("assets/fonts")))
-        .nest_service("/assets/images", ServeDir::new(govuk.join("assets/images")))
-        .nest_service("/assets/govuk-frontend", ServeDir::new(govuk))
-        .nest_service("/assets/almanac", ServeDir::new(&state.config.static_dir))
-        .fallback(not_found)
-        .with_state(state)
-}
-
-async fn not_found() -> AppError {
-    AppError::NotFound
-}
-
 /// The homepage as the public site would show it, with unpublished topics marked.
-async fn homepage_preview(State(state): State<AppState>) -> Result<Html<String>, AppError> {
+pub async fn homepage_preview(
+    State(state): State<AppState>,
+    _user: SignedIn,
+) -> Result<Html<String>, AppError> {
     let topics = state
         .db
         .run(|conn| Ok(almanac_content::site::topic_summaries(conn)?))
@@ -51,7 +32,7 @@ struct Health {
 }
 
 /// 200 when the database answers and is fully migrated, 503 otherwise.
-async fn health(State(state): State<AppState>) -> impl IntoResponse {
+pub async fn health(State(state): State<AppState>) -> impl IntoResponse {
     let checked = state
         .db
         .run(|conn| {
@@ -85,15 +66,4 @@ async fn health(State(state): State<AppState>) -> impl IntoResponse {
             }),
         ),
     }
-}
-
-#[derive(Template)]
-#[template(path = "publisher/login.html")]
-struct LoginPage;
-
-async fn login_page() -> Result<Html<String>, AppError> {
-    LoginPage
-        .render()
-        .map(Html)
-        .map_err(|error| AppError::Internal(error.to_string()))
 }

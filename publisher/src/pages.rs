@@ -1,0 +1,77 @@
+//! What every publisher page shares: the navigation for the signed-in user, the CSRF token
+//! for its forms, form errors in the GOV.UK pattern, and rendering.
+
+use askama::Template;
+use axum::response::Html;
+
+use almanac_content::Capability;
+use almanac_content::models::User;
+
+use crate::error::AppError;
+
+/// The header navigation and the token every form on the page needs.
+#[derive(Debug, Clone, Default)]
+pub struct Chrome {
+    pub csrf_token: String,
+    /// Empty when nobody is signed in.
+    pub user_email: String,
+    pub can_manage_users: bool,
+}
+
+impl Chrome {
+    pub fn signed_in(user: &User, csrf_token: &str) -> Chrome {
+        Chrome {
+            csrf_token: csrf_token.to_owned(),
+            user_email: user.email.clone(),
+            can_manage_users: user.can(Capability::ManageUsers),
+        }
+    }
+
+    pub fn anonymous(csrf_token: &str) -> Chrome {
+        Chrome {
+            csrf_token: csrf_token.to_owned(),
+            ..Chrome::default()
+        }
+    }
+}
+
+/// Errors of a submitted form, in the order of its fields; each names the id of the field
+/// it belongs to, so the error summary can link to it.
+#[derive(Debug, Clone, Default)]
+pub struct FormErrors(Vec<(&'static str, String)>);
+
+impl FormErrors {
+    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
+        self.0.push((field, message.into()));
+    }
+
+    pub fn one(field: &'static str, message: impl Into<String>) -> FormErrors {
+        let mut errors = FormErrors::default();
+        errors.add(field, message);
+        errors
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The message for a field, or "" (templates test it with `!= ""`).
+    pub fn get(&self, field: &str) -> &str {
+        self.0
+            .iter()
+            .find(|(name, _)| *name == field)
+            .map(|(_, message)| message.as_str())
+            .unwrap_or("")
+    }
+
+    pub fn all(&self) -> &[(&'static str, String)] {
+        &self.0
+    }
+}
+
+pub fn render(template: &impl Template) -> Result<Html<String>, AppError> {
+    template
+        .render()
+        .map(Html)
+        .map_err(|error| AppError::Internal(format!("template: {error}")))
+}
