@@ -52,6 +52,9 @@ pub fn stage(state: &AppState, user: &User, session: &Session) -> Stage {
 /// Anyone, signed in or not.
 pub struct Visitor {
     pub session: Option<LiveSession>,
+    /// The browser sent a session cookie that names no live session (it timed out, or the
+    /// user was signed out elsewhere).
+    pub session_ended: bool,
     pub csrf_token: String,
     pub client: Client,
 }
@@ -97,6 +100,7 @@ impl FromRequestParts<AppState> for Visitor {
             .filter_map(Result::ok)
             .find(|cookie| cookie.name() == SESSION_COOKIE)
             .map(|cookie| cookie.value().to_owned());
+        let had_cookie = cookie_value.is_some();
         let session = match cookie_value {
             None => None,
             Some(cookie_value) => {
@@ -117,6 +121,7 @@ impl FromRequestParts<AppState> for Visitor {
             }
         };
         Ok(Visitor {
+            session_ended: had_cookie && session.is_none(),
             session,
             csrf_token,
             client,
@@ -152,7 +157,7 @@ impl FromRequestParts<AppState> for PartSignedIn {
                 csrf_token: visitor.csrf_token,
                 client: visitor.client,
             }),
-            None => Err(to_sign_in(parts)),
+            None => Err(to_sign_in(parts, visitor.session_ended)),
         }
     }
 }
@@ -204,18 +209,32 @@ impl FromRequestParts<AppState> for SignedIn {
     }
 }
 
-/// Sends a visitor to sign in, coming back here afterwards (for pages they asked for).
-fn to_sign_in(parts: &Parts) -> Response {
+/// Sends a visitor to sign in, coming back here afterwards (for pages they asked for). A
+/// browser whose session has ended is told so, and its stale cookie removed.
+fn to_sign_in(parts: &Parts, session_ended: bool) -> Response {
     let here = parts
         .uri
         .path_and_query()
         .map(|path| path.as_str())
         .unwrap_or("/");
+    let mut query = Vec::new();
+    if session_ended {
+        query.push("timed_out=1".to_owned());
+    }
     if parts.method == axum::http::Method::GET && here != "/" {
         let next: String = form_urlencoded::byte_serialize(here.as_bytes()).collect();
-        Redirect::to(&format!("/auth/login?next={next}")).into_response()
+        query.push(format!("next={next}"));
+    }
+    let target = if query.is_empty() {
+        "/auth/login".to_owned()
     } else {
-        Redirect::to("/auth/login").into_response()
+        format!("/auth/login?{}", query.join("&"))
+    };
+    if session_ended {
+        let jar = axum_extra::extract::CookieJar::new().add(expired_session_cookie());
+        (jar, Redirect::to(&target)).into_response()
+    } else {
+        Redirect::to(&target).into_response()
     }
 }
 

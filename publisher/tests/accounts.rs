@@ -548,6 +548,10 @@ async fn deactivation_and_logout_end_every_session_of_the_user() {
         .assert_redirect("/");
     // Logging out on one ends both.
     laptop.post("/auth/logout", &[]).await;
+    phone
+        .get("/")
+        .await
+        .assert_redirect("/auth/login?timed_out=1");
     phone.get("/").await.assert_redirect("/auth/login");
 
     let mut again = app.client();
@@ -565,7 +569,10 @@ async fn deactivation_and_logout_end_every_session_of_the_user() {
         .post(&format!("/admin/users/{}/deactivate", editor.id), &[])
         .await
         .assert_redirect(&format!("/admin/users/{}?notice=deactivated", editor.id));
-    again.get("/").await.assert_redirect("/auth/login");
+    again
+        .get("/")
+        .await
+        .assert_redirect("/auth/login?timed_out=1");
     // And cannot sign in again.
     again
         .post(
@@ -736,4 +743,90 @@ async fn bad_input_to_account_forms_gets_clear_messages_and_changes_nothing() {
     assert_eq!(audit.status, StatusCode::BAD_REQUEST);
     audit.assert_contains("The page number must be a whole number");
     assert_eq!(app.emails(0).len(), 0);
+}
+
+#[tokio::test]
+async fn sessions_end_after_the_idle_and_absolute_timeouts() {
+    use almanac_content::schema::user_session::dsl::*;
+    use diesel::prelude::*;
+    let app = TestApp::with(&[("SESSION_IDLE_MINUTES", "30"), ("SESSION_MAX_HOURS", "8")]);
+    let editor = app.user("editor@ons.gov.uk", UserType::CentralEditor);
+    let mut browser = app.client();
+    browser
+        .sign_in(&app, &editor.email)
+        .await
+        .assert_redirect("/");
+    assert_eq!(browser.get("/account").await.status, StatusCode::OK);
+    let row: (chrono::DateTime<Utc>, chrono::DateTime<Utc>) = user_session
+        .select((created_at, expires_at))
+        .first(&mut app.conn())
+        .unwrap();
+    assert_eq!(row.1 - row.0, chrono::Duration::hours(8));
+
+    // Unused for 31 minutes: ended, and the browser is told why.
+    diesel::update(user_session)
+        .set(last_seen_at.eq(Utc::now() - chrono::Duration::minutes(31)))
+        .execute(&mut app.conn())
+        .unwrap();
+    browser
+        .get("/account")
+        .await
+        .assert_redirect("/auth/login?timed_out=1&next=%2Faccount");
+    let left: i64 = user_session.count().get_result(&mut app.conn()).unwrap();
+    assert_eq!(left, 0, "the ended session is deleted");
+    browser
+        .get("/auth/login?timed_out=1")
+        .await
+        .assert_contains("Your session has ended");
+
+    // Busy but past the absolute limit: ended too.
+    browser
+        .sign_in(&app, &editor.email)
+        .await
+        .assert_redirect("/");
+    diesel::update(user_session)
+        .set(expires_at.eq(Utc::now() - chrono::Duration::seconds(1)))
+        .execute(&mut app.conn())
+        .unwrap();
+    browser
+        .get("/account")
+        .await
+        .assert_redirect("/auth/login?timed_out=1&next=%2Faccount");
+}
+
+#[tokio::test]
+async fn signing_in_replaces_the_session_id() {
+    let app = TestApp::new();
+    let editor = app.user("editor@ons.gov.uk", UserType::CentralEditor);
+    let mut browser = app.client();
+    browser
+        .sign_in(&app, &editor.email)
+        .await
+        .assert_redirect("/");
+    let first = browser.cookies["almanac_session"].clone();
+    let csrf_before = browser.cookies["almanac_csrf"].clone();
+    browser
+        .sign_in(&app, &editor.email)
+        .await
+        .assert_redirect("/");
+    assert_ne!(browser.cookies["almanac_session"], first);
+    assert_ne!(
+        browser.cookies["almanac_csrf"], csrf_before,
+        "the CSRF cookie rotates too"
+    );
+    // The old id no longer works.
+    let mut stale = app.client();
+    stale.cookies.insert("almanac_session".to_owned(), first);
+    stale
+        .get("/account")
+        .await
+        .assert_redirect("/auth/login?timed_out=1&next=%2Faccount");
+    // Only the session id's hash is stored.
+    use diesel::prelude::*;
+    let ids: Vec<String> = almanac_content::schema::user_session::table
+        .select(almanac_content::schema::user_session::id)
+        .load(&mut app.conn())
+        .unwrap();
+    assert!(!ids.contains(&browser.cookies["almanac_session"]));
+    assert_eq!(ids[0].len(), 64);
 }

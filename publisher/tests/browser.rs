@@ -1,50 +1,25 @@
-//! The publisher in a real headless Chromium: pages render with the GOV.UK Frontend styles.
+//! The publisher in a real headless Chromium: pages render with the GOV.UK Frontend styles,
+//! and people sign in, invite, enrol two-factor and sign out through the real pages.
 //!
 //! Needs /usr/bin/chromium and /usr/bin/chromedriver, which `./dev test` installs.
 
-use almanac_test_support::TestDatabase;
-use almanac_test_support::browser::Browser;
-use almanac_test_support::http::serve_with;
-use publisher::{AppState, Db, PublisherConfig};
+mod common;
 
-/// The publisher on a test database; `base` is where it is served (its `PUBLIC_URL`).
-fn app(database: &TestDatabase, base: &str) -> axum::Router {
-    let env = std::collections::BTreeMap::from([
-        ("DATABASE_URL", database.url()),
-        ("PUBLIC_URL", base),
-        (
-            "SECRET_KEY",
-            "browser-test-secret-key-of-at-least-32-characters",
-        ),
-        (
-            "MAIL_DIR",
-            concat!(env!("CARGO_TARGET_TMPDIR"), "/browser-mail"),
-        ),
-        (
-            "GOVUK_FRONTEND_DIR",
-            concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../node_modules/govuk-frontend/dist/govuk"
-            ),
-        ),
-        (
-            "STATIC_DIR",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/../static"),
-        ),
-    ]);
-    let config = PublisherConfig::from_source(&env).expect("valid configuration");
-    publisher::app(AppState::new(Db::new(database.pool()), config).expect("application state"))
-}
+use almanac_accounts::two_factor;
+use almanac_content::UserType;
+use almanac_test_support::browser::Browser;
+use almanac_test_support::http::serve;
+use chrono::Utc;
+use common::{PASSWORD, TestApp};
 
 #[tokio::test]
 async fn login_page_renders_with_the_govuk_styles() {
-    let database = TestDatabase::new();
-    let (base, server) = serve_with(|base| app(&database, base)).await;
+    let app = TestApp::new();
+    let (base, server) = serve(app.router.clone()).await;
     let browser = Browser::start().await;
 
     browser.goto(&format!("{base}/auth/login")).await;
-    assert_eq!(browser.current_path().await, "/auth/login");
-    // Parts of the page that survive a rewording: the heading, an email field, the title.
+    browser.wait_for_path("/auth/login").await;
     let heading = browser.text_of("h1").await;
     assert!(heading.contains("Sign in"), "h1: {heading}");
     assert!(browser.exists("input[type=email]").await);
@@ -52,12 +27,14 @@ async fn login_page_renders_with_the_govuk_styles() {
     assert!(title.contains("Sign in"), "title: {title}");
 
     // The GOV.UK Frontend stylesheet applied: its font on the heading, and a coloured header
-    // (unstyled, both would be the browser's defaults).
+    // (unstyled, both would be the browser's defaults). Its JavaScript ran, under a CSP that
+    // forbids inline scripts.
     let style = browser
         .execute(
             "const h1 = getComputedStyle(document.querySelector('h1'));
              const header = getComputedStyle(document.querySelector('.govuk-header'));
-             return [h1.fontFamily, header.backgroundColor];",
+             return [h1.fontFamily, header.backgroundColor,
+                     document.body.classList.contains('govuk-frontend-supported')];",
         )
         .await;
     let font = style[0].as_str().unwrap_or_default();
@@ -67,10 +44,110 @@ async fn login_page_renders_with_the_govuk_styles() {
         !header.is_empty() && header != "rgba(0, 0, 0, 0)" && header != "transparent",
         "header background: {header}"
     );
+    assert_eq!(style[2], true, "GOV.UK Frontend's JavaScript did not run");
 
     browser
         .screenshot(concat!(env!("CARGO_TARGET_TMPDIR"), "/login.png"))
         .await;
+    browser.close().await;
+    server.abort();
+}
+
+/// An admin signs in with a password and a code, invites a developer and signs out; the
+/// developer follows the emailed link, sets a password, enrols two-factor and signs out.
+#[tokio::test]
+async fn invite_and_two_factor_through_the_real_pages() {
+    let app = TestApp::new();
+    let admin = app.user("admin@cabinetoffice.gov.uk", UserType::Admin);
+    let (base, server) = serve(app.router.clone()).await;
+    let browser = Browser::start().await;
+
+    // Asking for a page while signed out leads to the sign-in page, and back afterwards.
+    browser.goto(&format!("{base}/admin/users")).await;
+    browser.wait_for_path("/auth/login").await;
+    browser.fill("#email", &admin.email).await;
+    browser.fill("#password", PASSWORD).await;
+    browser.click("button[type=submit].govuk-button").await;
+    browser.wait_for_path("/auth/two-factor").await;
+    let code = two_factor::current_code(app.keys(), &app.reload(&admin), Utc::now()).unwrap();
+    browser.fill("#code", &code).await;
+    browser.click("button[type=submit].govuk-button").await;
+    browser.wait_for_path("/admin/users").await;
+    assert!(browser.text_of("h1").await.contains("Users"));
+
+    browser
+        .click("a.govuk-button[href='/admin/users/add']")
+        .await;
+    browser
+        .fill("#email", "new.developer@digital.cabinet-office.gov.uk")
+        .await;
+    browser.click("input[value=DEV_USER]").await;
+    browser.click("button[type=submit].govuk-button").await;
+    assert!(
+        browser
+            .text_of(".govuk-notification-banner")
+            .await
+            .contains("Invitation sent")
+    );
+    browser.click(".govuk-service-navigation button").await;
+    browser.wait_for_path("/auth/login").await;
+    assert!(
+        browser
+            .text_of(".govuk-notification-banner")
+            .await
+            .contains("signed out")
+    );
+
+    let link = TestApp::link_in(&app.emails(1)[0]);
+    browser.goto(&format!("{base}{link}")).await;
+    assert!(browser.text_of("h1").await.contains("Create your password"));
+    browser.fill("#password", "short").await;
+    browser.fill("#confirm_password", "short").await;
+    browser.click("button[type=submit].govuk-button").await;
+    assert!(
+        browser
+            .text_of(".govuk-error-summary")
+            .await
+            .contains("at least 12 characters"),
+        "the error summary names the problem"
+    );
+    browser.fill("#password", PASSWORD).await;
+    browser.fill("#confirm_password", PASSWORD).await;
+    browser.click("button[type=submit].govuk-button").await;
+    browser.wait_for_path("/account/two-factor/setup").await;
+    assert!(browser.exists(".almanac-qr-code svg").await);
+    browser
+        .screenshot(concat!(
+            env!("CARGO_TARGET_TMPDIR"),
+            "/two-factor-setup.png"
+        ))
+        .await;
+    let developer = app
+        .user_by_email("new.developer@digital.cabinet-office.gov.uk")
+        .unwrap();
+    let code = two_factor::current_code(app.keys(), &developer, Utc::now()).unwrap();
+    browser.fill("#code", &code).await;
+    browser.click("button[type=submit].govuk-button").await;
+    assert!(
+        browser
+            .text_of("h1")
+            .await
+            .contains("Two-factor authentication is on")
+    );
+    let codes = browser.text_of("#recovery-codes").await;
+    assert_eq!(codes.lines().count(), 10, "{codes}");
+    browser
+        .screenshot(concat!(env!("CARGO_TARGET_TMPDIR"), "/recovery-codes.png"))
+        .await;
+    browser.click("a.govuk-button[href='/']").await;
+    browser.wait_for_path("/").await;
+    // The preview is the public site's page; signing out is on every publisher page.
+    browser.goto(&format!("{base}/account")).await;
+    browser.click(".govuk-service-navigation button").await;
+    browser.wait_for_path("/auth/login").await;
+    browser.goto(&format!("{base}/account")).await;
+    browser.wait_for_path("/auth/login").await;
+
     browser.close().await;
     server.abort();
 }

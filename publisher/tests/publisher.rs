@@ -175,3 +175,112 @@ fn start_up_stops_on_a_malformed_variable() {
         "{stderr}"
     );
 }
+
+fn publisher_command(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_publisher"));
+    command
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .args(args);
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    command.output().unwrap()
+}
+
+#[tokio::test]
+async fn create_user_invites_the_first_admin_and_prints_the_link_without_smtp() {
+    let app = common::TestApp::new();
+    let mail = tempfile::tempdir().unwrap();
+    let env = [
+        ("DATABASE_URL", app.database.url()),
+        ("SECRET_KEY", common::SECRET_KEY),
+        ("PUBLIC_URL", "https://publisher.example.gov.uk"),
+        ("MAIL_DIR", mail.path().to_str().unwrap()),
+    ];
+    let output = publisher_command(
+        &[
+            "create-user",
+            "--email",
+            "first.admin@cabinetoffice.gov.uk",
+            "--type",
+            "ADMIN_USER",
+        ],
+        &env,
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains("invited first.admin@cabinetoffice.gov.uk (Admin)"),
+        "{stdout}"
+    );
+    let link = stdout
+        .lines()
+        .find(|line| line.starts_with("https://publisher.example.gov.uk/register/confirm-account/"))
+        .expect("the link is printed");
+    let written: Vec<_> = std::fs::read_dir(mail.path()).unwrap().collect();
+    assert_eq!(written.len(), 1, "the email is written to MAIL_DIR");
+    let user = app
+        .user_by_email("first.admin@cabinetoffice.gov.uk")
+        .unwrap();
+    assert!(!user.active);
+    assert_eq!(user.user_type(), Some(almanac_content::UserType::Admin));
+    // The printed link works: the first admin sets a password and must then set up two-factor.
+    let path = link.trim_start_matches("https://publisher.example.gov.uk");
+    let mut browser = app.client();
+    browser
+        .post(
+            path,
+            &[
+                ("password", common::PASSWORD),
+                ("confirm_password", common::PASSWORD),
+            ],
+        )
+        .await
+        .assert_redirect("/account/two-factor/setup");
+
+    // Bad input: a clear message, nothing created.
+    for (args, message) in [
+        (
+            vec![
+                "create-user",
+                "--email",
+                "someone@example.com",
+                "--type",
+                "ADMIN_USER",
+            ],
+            "Accounts can only be created for government or NHS email addresses",
+        ),
+        (
+            vec![
+                "create-user",
+                "--email",
+                "x@cabinetoffice.gov.uk",
+                "--type",
+                "ROOT",
+            ],
+            "unknown user type “ROOT”",
+        ),
+        (
+            vec![
+                "create-user",
+                "--email",
+                "FIRST.ADMIN@cabinetoffice.gov.uk",
+                "--type",
+                "RDU_USER",
+            ],
+            "An account for FIRST.ADMIN@cabinetoffice.gov.uk already exists",
+        ),
+    ] {
+        let output = publisher_command(&args, &env);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success());
+        assert!(stderr.contains(message), "{stderr}");
+    }
+    assert!(app.user_by_email("someone@example.com").is_none());
+}

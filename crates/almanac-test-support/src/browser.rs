@@ -169,6 +169,22 @@ impl Browser {
         }
     }
 
+    /// Waits (up to 5 s) until the current page's path is `path`: a click that submits a form
+    /// returns before the next page has loaded.
+    pub async fn wait_for_path(&self, path: &str) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            let current = self.current_path().await;
+            if current == path {
+                return;
+            }
+            if std::time::Instant::now() > deadline {
+                panic!("expected to reach {path}, still on {current} after 5s");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Runs `script` in the page (`return ...;` gives the result) and returns its JSON value.
     pub async fn execute(&self, script: &str) -> Value {
         match self.client().execute(script, Vec::new()).await {

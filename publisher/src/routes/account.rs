@@ -116,6 +116,9 @@ pub async fn enrol(
     if part.live.stage == Stage::NeedsCode {
         return Ok(Redirect::to("/auth/two-factor").into_response());
     }
+    if part.live.user.totp_enabled_at.is_some() {
+        return Ok(Redirect::to("/account").into_response());
+    }
     let keys = state.config.secret_key.clone();
     let session_policy = state.config.sessions;
     let origin = part.origin();

@@ -109,7 +109,7 @@ pub async fn login_form(
     let notice = if query.signed_out.is_some() {
         "You have been signed out."
     } else if query.timed_out.is_some() {
-        "You were signed out because you had not used the publisher for a while."
+        "Your session has ended: it was unused for a while, or you signed out on another device. Sign in again to carry on."
     } else {
         ""
     };

@@ -1,0 +1,392 @@
+//! Every publisher route, requested by an anonymous visitor and by each kind of user
+//! (departmental users with and without the measure shared with them), with the status
+//! expected in each cell. One test prints every cell that differs, so a change to access
+//! rules shows its whole effect at once.
+
+mod common;
+
+use std::cell::Cell;
+
+use almanac_content::UserType;
+use almanac_content::measures::MeasureListing;
+use almanac_content::models::User;
+use almanac_seed::{SeedOptions, seed};
+use axum::http::StatusCode;
+use common::{Client, TestApp};
+
+#[derive(Debug, Clone, Copy)]
+enum Role {
+    Anonymous,
+    DepartmentalWithoutShare,
+    DepartmentalWithShare,
+    CentralEditor,
+    Admin,
+    Developer,
+}
+
+const ROLES: [Role; 6] = [
+    Role::Anonymous,
+    Role::DepartmentalWithoutShare,
+    Role::DepartmentalWithShare,
+    Role::CentralEditor,
+    Role::Admin,
+    Role::Developer,
+];
+
+struct Fixture {
+    measure: MeasureListing,
+    users: Vec<Option<User>>,
+    next: Cell<u32>,
+}
+
+impl Fixture {
+    /// A fresh account to act on, so that each cell starts from the same state.
+    fn target(&self, app: &TestApp, user_type: UserType) -> User {
+        let n = self.next.get();
+        self.next.set(n + 1);
+        app.user(&format!("target{n}@example.gov.uk"), user_type)
+    }
+
+    fn invited(&self, app: &TestApp) -> User {
+        let n = self.next.get();
+        self.next.set(n + 1);
+        almanac_accounts::users::create_account(
+            &mut app.conn(),
+            &almanac_accounts::users::NewAccount {
+                email: &format!("invited{n}@example.gov.uk"),
+                user_type: UserType::CentralEditor,
+                password: None,
+            },
+        )
+        .unwrap()
+    }
+
+    fn fresh_email(&self) -> String {
+        let n = self.next.get();
+        self.next.set(n + 1);
+        format!("new{n}@example.gov.uk")
+    }
+}
+
+/// A request to make: method, path and form fields (the CSRF token is added for POSTs).
+type Request = (&'static str, String, Vec<(String, String)>);
+type Build = Box<dyn Fn(&TestApp, &Fixture) -> Request>;
+
+fn get(path: &str) -> Build {
+    let path = path.to_owned();
+    Box::new(move |_, fixture| {
+        let path = path.replace("{measure}", &fixture.measure.path());
+        ("GET", path, Vec::new())
+    })
+}
+
+fn post(build: impl Fn(&TestApp, &Fixture) -> (String, Vec<(String, String)>) + 'static) -> Build {
+    Box::new(move |app, fixture| {
+        let (path, form) = build(app, fixture);
+        ("POST", path, form)
+    })
+}
+
+fn fields(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+        .collect()
+}
+
+// Expected statuses, in the order of ROLES: anonymous, departmental without and with the
+// share, central editor, admin, developer.
+const ANY: [u16; 6] = [200, 200, 200, 200, 200, 200];
+const SIGNED_IN: [u16; 6] = [303, 200, 200, 200, 200, 200];
+const ADMINS: [u16; 6] = [303, 403, 403, 403, 200, 200];
+const ADMIN_ACTION: [u16; 6] = [303, 403, 403, 403, 303, 303];
+
+fn routes() -> Vec<(&'static str, Build, [u16; 6])> {
+    vec![
+        ("site preview", get("/"), SIGNED_IN),
+        ("health", get("/healthz"), ANY),
+        ("stylesheet", get("/assets/almanac/css/site.css"), ANY),
+        (
+            "sign-in page",
+            get("/auth/login"),
+            [200, 303, 303, 303, 303, 303],
+        ),
+        ("forgotten password page", get("/auth/forgot"), ANY),
+        ("second factor page", get("/auth/two-factor"), [303; 6]),
+        ("bad reset link", get("/auth/reset/not.valid"), [404; 6]),
+        (
+            "bad invite link",
+            get("/register/confirm-account/not.valid"),
+            [404; 6],
+        ),
+        (
+            "bad reactivation link",
+            get("/register/reactivate/not.valid"),
+            [404; 6],
+        ),
+        ("your account", get("/account"), SIGNED_IN),
+        // Admins and developers have two-factor on already: the set-up page sends them back.
+        (
+            "two-factor set-up",
+            get("/account/two-factor/setup"),
+            [303, 200, 200, 200, 303, 303],
+        ),
+        ("your measures", get("/cms"), [303, 200, 200, 303, 303, 303]),
+        (
+            "measure versions",
+            get("/cms/{measure}/versions"),
+            [303, 403, 200, 200, 200, 200],
+        ),
+        // Departmental users cannot tell a missing measure from one not shared with them.
+        (
+            "missing measure",
+            get("/cms/no/such-thing/here/versions"),
+            [303, 403, 403, 404, 404, 404],
+        ),
+        ("admin index", get("/admin"), ADMINS),
+        ("user list", get("/admin/users"), ADMINS),
+        ("invite form", get("/admin/users/add"), ADMINS),
+        (
+            "user page",
+            Box::new(|app, fixture| {
+                let target = fixture.target(app, UserType::CentralEditor);
+                ("GET", format!("/admin/users/{}", target.id), Vec::new())
+            }),
+            ADMINS,
+        ),
+        (
+            "missing user page",
+            get("/admin/users/999999"),
+            [303, 403, 403, 403, 404, 404],
+        ),
+        ("audit log", get("/admin/audit"), ADMINS),
+        (
+            "sign in (wrong password)",
+            post(|_, _| {
+                (
+                    "/auth/login".to_owned(),
+                    fields(&[
+                        ("email", "x@example.gov.uk"),
+                        ("password", "wrong password"),
+                    ]),
+                )
+            }),
+            [422; 6],
+        ),
+        (
+            "ask for a reset link",
+            post(|_, _| {
+                (
+                    "/auth/forgot".to_owned(),
+                    fields(&[("email", "x@example.gov.uk")]),
+                )
+            }),
+            ANY,
+        ),
+        (
+            "second factor (signed in already)",
+            post(|_, _| ("/auth/two-factor".to_owned(), fields(&[("code", "123456")]))),
+            [303; 6],
+        ),
+        (
+            "set a password with a bad link",
+            post(|_, _| {
+                let password = "violet kettle orbit 42";
+                (
+                    "/auth/reset/not.valid".to_owned(),
+                    fields(&[("password", password), ("confirm_password", password)]),
+                )
+            }),
+            [404; 6],
+        ),
+        (
+            "accept an invite with a bad link",
+            post(|_, _| ("/register/confirm-account/not.valid".to_owned(), Vec::new())),
+            [404; 6],
+        ),
+        (
+            "sign out",
+            post(|_, _| ("/auth/logout".to_owned(), Vec::new())),
+            [303; 6],
+        ),
+        (
+            "confirm two-factor (wrong code)",
+            post(|_, _| {
+                (
+                    "/account/two-factor/setup".to_owned(),
+                    fields(&[("code", "000000")]),
+                )
+            }),
+            [303, 422, 422, 422, 303, 303],
+        ),
+        (
+            "new recovery codes",
+            post(|_, _| ("/account/recovery-codes".to_owned(), Vec::new())),
+            [303, 303, 303, 303, 200, 200],
+        ),
+        (
+            "invite",
+            post(|_, fixture| {
+                let email = fixture.fresh_email();
+                (
+                    "/admin/users/add".to_owned(),
+                    fields(&[("email", &email), ("user_type", "RDU_USER")]),
+                )
+            }),
+            ADMIN_ACTION,
+        ),
+        (
+            "resend invite",
+            post(|app, fixture| {
+                (
+                    format!("/admin/users/{}/resend-invite", fixture.invited(app).id),
+                    Vec::new(),
+                )
+            }),
+            ADMIN_ACTION,
+        ),
+        (
+            "deactivate",
+            post(|app, fixture| {
+                let target = fixture.target(app, UserType::CentralEditor);
+                (format!("/admin/users/{}/deactivate", target.id), Vec::new())
+            }),
+            ADMIN_ACTION,
+        ),
+        (
+            "delete",
+            post(|app, fixture| {
+                let target = fixture.target(app, UserType::CentralEditor);
+                (format!("/admin/users/{}/delete", target.id), Vec::new())
+            }),
+            ADMIN_ACTION,
+        ),
+        (
+            "make admin",
+            post(|app, fixture| {
+                let target = fixture.target(app, UserType::CentralEditor);
+                (format!("/admin/users/{}/make-admin", target.id), Vec::new())
+            }),
+            ADMIN_ACTION,
+        ),
+        (
+            "make central editor",
+            post(|app, fixture| {
+                let target = fixture.target(app, UserType::Admin);
+                (
+                    format!("/admin/users/{}/make-central-editor", target.id),
+                    Vec::new(),
+                )
+            }),
+            ADMIN_ACTION,
+        ),
+        (
+            "reset two-factor",
+            post(|app, fixture| {
+                let target = fixture.target(app, UserType::Developer);
+                (
+                    format!("/admin/users/{}/reset-two-factor", target.id),
+                    Vec::new(),
+                )
+            }),
+            ADMIN_ACTION,
+        ),
+        (
+            "share a measure",
+            post(|app, fixture| {
+                let target = fixture.target(app, UserType::Departmental);
+                let measure = fixture.measure.id.to_string();
+                (
+                    format!("/admin/users/{}/share", target.id),
+                    fields(&[("measure_id", &measure)]),
+                )
+            }),
+            ADMIN_ACTION,
+        ),
+        (
+            "remove a share",
+            post(|app, fixture| {
+                let target = fixture.target(app, UserType::Departmental);
+                (
+                    format!(
+                        "/admin/users/{}/remove-share/{}",
+                        target.id, fixture.measure.id
+                    ),
+                    Vec::new(),
+                )
+            }),
+            ADMIN_ACTION,
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn every_route_answers_every_role_as_expected() {
+    let app = TestApp::new();
+    seed(
+        &mut app.conn(),
+        SeedOptions {
+            measures: 6,
+            seed: 11,
+        },
+    )
+    .unwrap();
+    let measure = almanac_content::measures::all(&mut app.conn())
+        .unwrap()
+        .remove(0);
+    let shared_with = app.user("shared@dept.gov.uk", UserType::Departmental);
+    almanac_accounts::users::set_shared(
+        &mut app.conn(),
+        &Default::default(),
+        &shared_with,
+        shared_with.id,
+        measure.id,
+        true,
+    )
+    .unwrap();
+    let fixture = Fixture {
+        measure,
+        users: vec![
+            None,
+            Some(app.user("unshared@dept.gov.uk", UserType::Departmental)),
+            Some(shared_with),
+            Some(app.user("editor@centre.gov.uk", UserType::CentralEditor)),
+            Some(app.user("admin@centre.gov.uk", UserType::Admin)),
+            Some(app.user("developer@centre.gov.uk", UserType::Developer)),
+        ],
+        next: Cell::new(0),
+    };
+    let mut mismatches = Vec::new();
+    let mut cells = 0;
+    for (name, build, expected) in routes() {
+        for (index, role) in ROLES.iter().enumerate() {
+            let (method, path, form) = build(&app, &fixture);
+            let mut client: Client = match &fixture.users[index] {
+                Some(user) => app.signed_in(user),
+                None => app.client(),
+            };
+            let form: Vec<(&str, &str)> =
+                form.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+            let page = match method {
+                "GET" => client.get(&path).await,
+                _ => client.post(&path, &form).await,
+            };
+            cells += 1;
+            if page.status != StatusCode::from_u16(expected[index]).unwrap() {
+                mismatches.push(format!(
+                    "{name:<32} {method} {path:<48} {role:?}: expected {}, got {} {}",
+                    expected[index],
+                    page.status.as_u16(),
+                    page.location()
+                ));
+            }
+        }
+    }
+    assert!(cells > 200, "only {cells} cells");
+    assert!(
+        mismatches.is_empty(),
+        "{} of {cells} cells differ:\n{}",
+        mismatches.len(),
+        mismatches.join("\n")
+    );
+}
