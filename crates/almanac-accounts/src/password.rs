@@ -135,7 +135,7 @@ mod tests {
             Err(PasswordProblem::TooWeak { .. })
         ));
         assert!(matches!(
-            check_new_password("jo.bloggs2026", "jo.bloggs2026", &context),
+            check_new_password("jo.bloggs@dept.gov.uk", "jo.bloggs@dept.gov.uk", &context),
             Err(PasswordProblem::TooWeak { .. })
         ));
         assert_eq!(
