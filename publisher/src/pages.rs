@@ -75,3 +75,25 @@ pub fn render(template: &impl Template) -> Result<Html<String>, AppError> {
         .map(Html)
         .map_err(|error| AppError::Internal(format!("template: {error}")))
 }
+
+/// A submitted form, like `axum::Form`, whose rejections (wrong content type, a body that is
+/// not URL-encoded) are the publisher's 400 page rather than a bare line of text.
+pub struct Form<T>(pub T);
+
+impl<T, S> axum::extract::FromRequest<S> for Form<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, AppError> {
+        match axum::Form::<T>::from_request(request, state).await {
+            Ok(axum::Form(value)) => Ok(Form(value)),
+            Err(rejection) => Err(AppError::BadRequest(format!(
+                "The form could not be read ({}). Go back and submit it again.",
+                rejection.body_text()
+            ))),
+        }
+    }
+}

@@ -739,6 +739,20 @@ async fn bad_input_to_account_forms_gets_clear_messages_and_changes_nothing() {
         )
         .await;
     share.assert_contains("Choose a measure to share");
+    // A body that is not a form: the publisher's own 400 page, not a bare line of text.
+    let token = publisher::security::csrf::token_for(app.keys(), &browser.cookies["almanac_csrf"]);
+    let json = browser
+        .send(
+            axum::http::Request::post("/admin/users/add")
+                .header("content-type", "application/json")
+                .header("x-csrf-token", token)
+                .body(axum::body::Body::from(r#"{"email":"json@dft.gov.uk"}"#))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(json.status, StatusCode::BAD_REQUEST);
+    json.assert_contains("The form could not be read");
+    assert!(app.user_by_email("json@dft.gov.uk").is_none());
     let audit = browser.get("/admin/audit?page=zero").await;
     assert_eq!(audit.status, StatusCode::BAD_REQUEST);
     audit.assert_contains("The page number must be a whole number");

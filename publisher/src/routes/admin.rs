@@ -2,7 +2,7 @@
 //! done to an account, measure shares for departmental users, and the audit log.
 
 use askama::Template;
-use axum::Form;
+use crate::pages::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};

@@ -2,7 +2,7 @@
 //! password resets, reactivation after a lockout).
 
 use askama::Template;
-use axum::Form;
+use crate::pages::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
