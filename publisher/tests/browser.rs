@@ -49,6 +49,7 @@ async fn login_page_renders_with_the_govuk_styles() {
     browser
         .screenshot(concat!(env!("CARGO_TARGET_TMPDIR"), "/login.png"))
         .await;
+    assert_accessible(&browser).await;
     browser.close().await;
     server.abort();
 }
@@ -69,11 +70,13 @@ async fn invite_and_two_factor_through_the_real_pages() {
     browser.fill("#password", PASSWORD).await;
     browser.click("button[type=submit].govuk-button").await;
     browser.wait_for_path("/auth/two-factor").await;
+    assert_accessible(&browser).await;
     let code = two_factor::current_code(app.keys(), &app.reload(&admin), Utc::now()).unwrap();
     browser.fill("#code", &code).await;
     browser.click("button[type=submit].govuk-button").await;
     browser.wait_for_path("/admin/users").await;
     assert!(browser.text_of("h1").await.contains("Users"));
+    assert_accessible(&browser).await;
 
     browser
         .click("a.govuk-button[href='/admin/users/add']")
@@ -81,6 +84,7 @@ async fn invite_and_two_factor_through_the_real_pages() {
     browser
         .fill("#email", "new.developer@digital.cabinet-office.gov.uk")
         .await;
+    assert_accessible(&browser).await;
     browser.click("input[value=DEV_USER]").await;
     browser.click("button[type=submit].govuk-button").await;
     assert!(
@@ -89,6 +93,7 @@ async fn invite_and_two_factor_through_the_real_pages() {
             .await
             .contains("Invitation sent")
     );
+    assert_accessible(&browser).await;
     browser.click(".govuk-service-navigation button").await;
     browser.wait_for_path("/auth/login").await;
     assert!(
@@ -111,11 +116,13 @@ async fn invite_and_two_factor_through_the_real_pages() {
             .contains("at least 12 characters"),
         "the error summary names the problem"
     );
+    assert_accessible(&browser).await;
     browser.fill("#password", PASSWORD).await;
     browser.fill("#confirm_password", PASSWORD).await;
     browser.click("button[type=submit].govuk-button").await;
     browser.wait_for_path("/account/two-factor/setup").await;
     assert!(browser.exists(".almanac-qr-code svg").await);
+    assert_accessible(&browser).await;
     browser
         .screenshot(concat!(
             env!("CARGO_TARGET_TMPDIR"),
@@ -136,6 +143,7 @@ async fn invite_and_two_factor_through_the_real_pages() {
     );
     let codes = browser.text_of("#recovery-codes").await;
     assert_eq!(codes.lines().count(), 10, "{codes}");
+    assert_accessible(&browser).await;
     browser
         .screenshot(concat!(env!("CARGO_TARGET_TMPDIR"), "/recovery-codes.png"))
         .await;
@@ -150,4 +158,15 @@ async fn invite_and_two_factor_through_the_real_pages() {
 
     browser.close().await;
     server.abort();
+}
+
+/// No WCAG 2.2 AA failures that axe-core can detect on the current page.
+async fn assert_accessible(browser: &Browser) {
+    let violations = browser.accessibility_violations().await;
+    let path = browser.current_path().await;
+    assert!(
+        violations.is_empty(),
+        "accessibility failures on {path}:\n{}",
+        violations.join("\n")
+    );
 }

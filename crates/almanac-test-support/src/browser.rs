@@ -185,6 +185,34 @@ impl Browser {
         }
     }
 
+    /// The WCAG 2.2 A and AA rules axe-core finds broken on the current page, one line per
+    /// rule (`id: help (n elements): first selector`). axe-core comes from the npm packages
+    /// (`npm ci`), and is injected into the page: nothing is loaded from the network.
+    pub async fn accessibility_violations(&self) -> Vec<String> {
+        let axe_path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../node_modules/axe-core/axe.min.js"
+        );
+        let axe = std::fs::read_to_string(axe_path).unwrap_or_else(|error| {
+            panic!("read {axe_path} (run `./dev test`, which runs npm ci): {error}")
+        });
+        self.execute(&axe).await;
+        let script = "const done = arguments[arguments.length - 1];
+            axe.run(document, { runOnly: { type: 'tag',
+                values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } })
+              .then(result => done(result.violations.map(v =>
+                  v.id + ': ' + v.help + ' (' + v.nodes.length + ' elements): ' + v.nodes[0].target.join(' '))))
+              .catch(error => done(['axe failed: ' + error]));";
+        match self.client().execute_async(script, Vec::new()).await {
+            Ok(Value::Array(items)) => items
+                .into_iter()
+                .map(|item| item.as_str().unwrap_or_default().to_owned())
+                .collect(),
+            Ok(other) => panic!("axe returned {other}"),
+            Err(error) => panic!("run axe on {}: {error}", self.url().await),
+        }
+    }
+
     /// Runs `script` in the page (`return ...;` gives the result) and returns its JSON value.
     pub async fn execute(&self, script: &str) -> Value {
         match self.client().execute(script, Vec::new()).await {
