@@ -1,7 +1,7 @@
 //! The signed-in user's own account: two-factor set-up and recovery codes.
 
-use askama::Template;
 use crate::pages::Form;
+use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};

@@ -1,8 +1,8 @@
 //! Account administration, for users with MANAGE_USERS: the user list, invites, what can be
 //! done to an account, measure shares for departmental users, and the audit log.
 
-use askama::Template;
 use crate::pages::Form;
+use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};

@@ -1,8 +1,8 @@
 //! Signing in and out, the second factor, and the pages behind emailed links (invites,
 //! password resets, reactivation after a lockout).
 
-use askama::Template;
 use crate::pages::Form;
+use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
