@@ -30,6 +30,13 @@ almanac_content::stored_enum! {
         UserTypeChanged => "user_type_changed",
         MeasureShared => "measure_shared",
         MeasureUnshared => "measure_unshared",
+        VersionSentToInternalReview => "version_sent_to_internal_review",
+        VersionSentToDepartmentReview => "version_sent_to_department_review",
+        VersionPublished => "version_published",
+        VersionRejected => "version_rejected",
+        VersionReturnedToDraft => "version_returned_to_draft",
+        VersionUnpublished => "version_unpublished",
+        VersionCreated => "version_created",
     }
 }
 
@@ -52,6 +59,13 @@ impl Subject {
     pub fn user(id: i32) -> Subject {
         Subject {
             kind: "user",
+            id: id.to_string(),
+        }
+    }
+
+    pub fn measure_version(id: i32) -> Subject {
+        Subject {
+            kind: "measure_version",
             id: id.to_string(),
         }
     }
