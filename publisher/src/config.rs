@@ -39,6 +39,8 @@ pub struct PublisherConfig {
     pub trusted_proxy_hops: usize,
     /// `SMTP_*`, `MAIL_FROM`, `MAIL_DIR`.
     pub mail: MailSettings,
+    /// `REVIEW_LINK_DAYS`: how long a review link works.
+    pub review_link_days: i64,
 }
 
 impl PublisherConfig {
@@ -77,6 +79,7 @@ impl PublisherConfig {
             login_attempts_per_minute: positive(source, "LOGIN_ATTEMPTS_PER_MINUTE", 10)? as u32,
             trusted_proxy_hops: parsed(source, "TRUSTED_PROXY_HOPS", 0)?,
             mail: MailSettings::from_source(source)?,
+            review_link_days: positive(source, "REVIEW_LINK_DAYS", 14)?,
         };
         if config.pool_size == 0 {
             return Err(ConfigError::Invalid {

@@ -16,6 +16,9 @@ pub enum AppError {
     BadRequest(String),
     #[error("the form's CSRF token is missing or wrong")]
     CsrfRefused,
+    /// A review link that is unknown, expired or replaced: 404 with what to do next.
+    #[error("review link not valid")]
+    LinkNotValid,
     #[error("too many requests")]
     TooManyRequests { retry_after_seconds: u64 },
     #[error("the database is unavailable: {0}")]
@@ -73,6 +76,11 @@ impl IntoResponse for AppError {
                 StatusCode::BAD_REQUEST,
                 "Sorry, the publisher could not understand that request",
                 reason.clone(),
+            ),
+            AppError::LinkNotValid => (
+                StatusCode::NOT_FOUND,
+                "This review link is not valid",
+                "It may have expired, or a newer link may have replaced it. Ask the person who sent it to you for a new link.".to_owned(),
             ),
             AppError::CsrfRefused => (
                 StatusCode::FORBIDDEN,

@@ -25,6 +25,7 @@ pub struct AppState {
     pub site: Arc<almanac_render::SiteSettings>,
     pub mailer: almanac_mail::Mailer,
     pub rate_limits: security::rate_limit::RateLimits,
+    pub review_links: almanac_editorial::review::ReviewLinks,
 }
 
 impl AppState {
@@ -33,6 +34,10 @@ impl AppState {
             db,
             mailer: almanac_mail::Mailer::from_settings(&config.mail)?,
             rate_limits: security::rate_limit::RateLimits::new(config.login_attempts_per_minute),
+            review_links: almanac_editorial::review::ReviewLinks {
+                keys: config.secret_key.clone(),
+                lifetime: chrono::Duration::days(config.review_link_days),
+            },
             config: Arc::new(config),
             site: Arc::new(almanac_render::SiteSettings::default()),
         })

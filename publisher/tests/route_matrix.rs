@@ -35,6 +35,8 @@ const ROLES: [Role; 6] = [
 
 struct Fixture {
     measure: MeasureListing,
+    /// A page in department review, shared with the departmental user who has a share.
+    review: almanac_test_support::fixtures::Page,
     users: Vec<Option<User>>,
     next: Cell<u32>,
 }
@@ -75,7 +77,9 @@ type Build = Box<dyn Fn(&TestApp, &Fixture) -> Request>;
 fn get(path: &str) -> Build {
     let path = path.to_owned();
     Box::new(move |_, fixture| {
-        let path = path.replace("{measure}", &fixture.measure.path());
+        let path = path
+            .replace("{measure}", &fixture.measure.path())
+            .replace("{review}", &fixture.review.path);
         ("GET", path, Vec::new())
     })
 }
@@ -100,6 +104,7 @@ const ANY: [u16; 6] = [200, 200, 200, 200, 200, 200];
 const SIGNED_IN: [u16; 6] = [303, 200, 200, 200, 200, 200];
 const ADMINS: [u16; 6] = [303, 403, 403, 403, 200, 200];
 const ADMIN_ACTION: [u16; 6] = [303, 403, 403, 403, 303, 303];
+const WITH_ACCESS: [u16; 6] = [303, 403, 200, 200, 200, 200];
 
 fn routes() -> Vec<(&'static str, Build, [u16; 6])> {
     vec![
@@ -142,6 +147,48 @@ fn routes() -> Vec<(&'static str, Build, [u16; 6])> {
             "missing measure",
             get("/cms/no/such-thing/here/versions"),
             [303, 403, 403, 404, 404, 404],
+        ),
+        ("version page", get("/cms/{review}/1.0"), WITH_ACCESS),
+        (
+            "version preview",
+            get("/cms/{review}/1.0/preview"),
+            WITH_ACCESS,
+        ),
+        (
+            "missing version",
+            get("/cms/{review}/9.0"),
+            [303, 403, 403, 404, 404, 404],
+        ),
+        ("bad review link", get("/review/not.valid"), [404; 6]),
+        (
+            "workflow action (unknown)",
+            post(|_, fixture| {
+                (
+                    format!("/cms/{}/1.0/actions", fixture.review.path),
+                    fields(&[("measure-action", "launch")]),
+                )
+            }),
+            [303, 403, 400, 400, 400, 400],
+        ),
+        (
+            "new review link",
+            post(|_, fixture| {
+                (
+                    format!("/cms/{}/1.0/review-link", fixture.review.path),
+                    Vec::new(),
+                )
+            }),
+            [303, 403, 303, 303, 303, 303],
+        ),
+        (
+            "update a version in review",
+            post(|_, fixture| {
+                (
+                    format!("/cms/{}/1.0/new-version", fixture.review.path),
+                    fields(&[("update_type", "minor")]),
+                )
+            }),
+            [303, 403, 422, 422, 422, 422],
         ),
         ("admin index", get("/admin"), ADMINS),
         ("user list", get("/admin/users"), ADMINS),
@@ -344,7 +391,19 @@ async fn every_route_answers_every_role_as_expected() {
         true,
     )
     .unwrap();
+    let review =
+        almanac_test_support::fixtures::page(&mut app.conn(), "health", "DEPARTMENT_REVIEW", true);
+    almanac_accounts::users::set_shared(
+        &mut app.conn(),
+        &Default::default(),
+        &shared_with,
+        shared_with.id,
+        review.measure_id,
+        true,
+    )
+    .unwrap();
     let fixture = Fixture {
+        review,
         measure,
         users: vec![
             None,

@@ -37,6 +37,7 @@ almanac_content::stored_enum! {
         VersionReturnedToDraft => "version_returned_to_draft",
         VersionUnpublished => "version_unpublished",
         VersionCreated => "version_created",
+        ReviewLinkIssued => "review_link_issued",
     }
 }
 

@@ -9,6 +9,7 @@ pub mod dashboard_views;
 pub mod db;
 pub mod measures;
 pub mod models;
+pub mod pages;
 pub mod reference;
 pub mod schema;
 pub mod site;

@@ -126,3 +126,25 @@ pub fn versions(conn: &mut PgConnection, measure_id: i32) -> QueryResult<Vec<Ver
     .bind::<Int4, _>(measure_id)
     .load(conn)
 }
+
+/// The measure at `/<topic>/<subtopic>/<measure>` and the id of its version `number`.
+pub fn find_version(
+    conn: &mut PgConnection,
+    topic: &str,
+    subtopic: &str,
+    measure: &str,
+    number: VersionNumber,
+) -> QueryResult<Option<(MeasureListing, i32)>> {
+    let Some(listing) = find_by_path(conn, topic, subtopic, measure)? else {
+        return Ok(None);
+    };
+    use crate::schema::measure_version;
+    let id: Option<i32> = measure_version::table
+        .filter(measure_version::measure_id.eq(listing.id))
+        .filter(measure_version::version_major.eq(number.major))
+        .filter(measure_version::version_minor.eq(number.minor))
+        .select(measure_version::id)
+        .first(conn)
+        .optional()?;
+    Ok(id.map(|id| (listing, id)))
+}

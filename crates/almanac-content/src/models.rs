@@ -114,6 +114,7 @@ pub struct MeasureVersion {
     pub related_publications: Option<String>,
     pub qmi_url: Option<String>,
     pub further_technical_information: Option<String>,
+    pub review_token_expires_at: Option<DateTime<Utc>>,
 }
 
 impl MeasureVersion {

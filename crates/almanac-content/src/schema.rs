@@ -228,6 +228,7 @@ diesel::table! {
         related_publications -> Nullable<Text>,
         qmi_url -> Nullable<Text>,
         further_technical_information -> Nullable<Text>,
+        review_token_expires_at -> Nullable<Timestamptz>,
     }
 }
 

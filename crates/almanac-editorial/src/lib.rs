@@ -3,12 +3,14 @@
 //! published or unpublished, the audit event for every step).
 //!
 //! - `workflow`: the state machine, its guards and the send-to-review checks;
-//! - `versions`: minor and major updates, with the model's copy semantics.
+//! - `versions`: minor and major updates, with the model's copy semantics;
+//! - `review`: review links for readers without an account.
 //!
 //! Like `almanac-accounts`, every function takes a connection and `now`, and knows nothing
 //! of HTTP.
 
 pub mod builds;
+pub mod review;
 pub mod versions;
 pub mod workflow;
 

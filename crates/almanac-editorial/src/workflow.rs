@@ -28,6 +28,7 @@ use almanac_content::site::TESTING_SPACE_SLUG;
 use almanac_content::{Capability, PublishStatus};
 
 use crate::builds;
+use crate::review::{self, ReviewLinks};
 
 /// What an editor can do to a version from its page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,13 +155,15 @@ pub enum WorkflowError {
     Database(#[from] diesel::result::Error),
 }
 
-/// Takes `action` on a version as `actor`; returns the version as it now is.
+/// Takes `action` on a version as `actor`; returns the version as it now is. Entering
+/// department review makes a new review link (`links`).
 pub fn apply(
     conn: &mut PgConnection,
     actor: &User,
     origin: &Origin,
     version_id: i32,
     action: Action,
+    links: &ReviewLinks,
     now: DateTime<Utc>,
 ) -> Result<MeasureVersion, WorkflowError> {
     conn.transaction(|conn| {
@@ -235,6 +238,20 @@ pub fn apply(
                 ))
                 .returning(MeasureVersion::as_returning())
                 .get_result(conn)?,
+        };
+        let updated = if action == Action::SendToDepartmentReview {
+            review::issue(conn, links, Some(actor), origin, version.id, now).map_err(|error| {
+                match error {
+                    review::ReviewError::Database(error) => WorkflowError::Database(error),
+                    _ => WorkflowError::Forbidden(verb(action)),
+                }
+            })?;
+            measure_version::table
+                .find(version.id)
+                .select(MeasureVersion::as_select())
+                .first(conn)?
+        } else {
+            updated
         };
         if matches!(action, Action::Publish | Action::Unpublish) {
             let verb = if action == Action::Publish {

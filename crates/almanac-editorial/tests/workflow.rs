@@ -7,6 +7,7 @@ use almanac_accounts::users::{NewAccount, create_account, set_shared};
 use almanac_content::models::{MeasureVersion, User};
 use almanac_content::schema::{audit_event, build, measure_version};
 use almanac_content::{PublishStatus, UpdateKind, UserType};
+use almanac_editorial::review::{self, ReviewError, ReviewLinks};
 use almanac_editorial::versions::{FileCopy, VersionError, create_update};
 use almanac_editorial::workflow::{Action, WorkflowError, apply, available_actions};
 use almanac_test_support::TestDatabase;
@@ -15,94 +16,12 @@ use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::sql_types::Int4;
 
-#[derive(QueryableByName)]
-struct Id {
-    #[diesel(sql_type = Int4)]
-    id: i32,
-}
+use almanac_test_support::fixtures::{self, page};
 
-fn insert(conn: &mut PgConnection, sql: &str) -> i32 {
-    diesel::sql_query(sql).get_result::<Id>(conn).unwrap().id
-}
-
-struct Page {
-    measure_id: i32,
-    version_id: i32,
-}
-
-/// A measure in a public topic (or the testing space) with one version in `status`,
-/// complete enough to go to review when `complete`.
-fn page(conn: &mut PgConnection, topic_slug: &str, status: &str, complete: bool) -> Page {
-    let topic = insert(
-        conn,
-        &format!(
-            "INSERT INTO topic (slug, title) VALUES ('{topic_slug}', 'Topic {topic_slug}') ON CONFLICT (slug) DO UPDATE SET title = EXCLUDED.title RETURNING id"
-        ),
-    );
-    let subtopic = insert(
-        conn,
-        &format!(
-            "INSERT INTO subtopic (topic_id, slug, title) VALUES ({topic}, 'sub', 'Sub') ON CONFLICT (topic_id, slug) DO UPDATE SET title = EXCLUDED.title RETURNING id"
-        ),
-    );
-    let n: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
-        "nextval('measure_id_seq')",
-    ))
-    .get_result(conn)
-    .unwrap();
-    let measure_id = insert(
-        conn,
-        &format!(
-            "INSERT INTO measure (id, subtopic_id, slug) VALUES ({n}, {subtopic}, 'measure-{n}') RETURNING id"
-        ),
-    );
-    let published_at = if status == "APPROVED" {
-        "current_date"
-    } else {
-        "NULL"
-    };
-    let version_id = insert(
-        conn,
-        &format!(
-            "INSERT INTO measure_version (measure_id, version_major, version_minor, latest, status, title, published_at,
-                 time_covered, area_covered, lowest_level_of_geography_id, summary, description, need_to_know, external_edit_summary)
-             VALUES ({measure_id}, 1, 0, true, '{status}', 'Employment by ethnicity', {published_at},
-                 '2019', ARRAY['ENGLAND'], (SELECT name FROM lowest_level_of_geography ORDER BY position LIMIT 1),
-                 'Main points', 'About employment', 'Things to know', 'First published')
-             RETURNING id"
-        ),
-    );
-    let dimension = "INSERT INTO dimension (guid, measure_version_id, title, summary, position) VALUES (gen_random_uuid(), ";
-    diesel::sql_query(format!(
-        "{dimension}{version_id}, 'By region', 'Regional figures', 0)"
-    ))
-    .execute(conn)
-    .unwrap();
-    diesel::sql_query(format!(
-        "INSERT INTO dimension_chart (dimension_guid, settings_and_source_data, chart_object)
-         SELECT guid, '{{\"s\": 1}}', '{{\"c\": 1}}' FROM dimension WHERE measure_version_id = {version_id}"
-    ))
-    .execute(conn)
-    .unwrap();
-    if complete {
-        diesel::sql_query(format!(
-            "INSERT INTO upload (measure_version_id, title, file_name, size_bytes, scan_status) VALUES ({version_id}, 'Data', 'data.csv', 10, 'CLEAN')"
-        ))
-        .execute(conn)
-        .unwrap();
-        let source = insert(
-            conn,
-            "INSERT INTO data_source (title) VALUES ('Labour Force Survey') RETURNING id",
-        );
-        diesel::sql_query(format!(
-            "INSERT INTO data_source_in_measure_version (data_source_id, measure_version_id, position) VALUES ({source}, {version_id}, 0)"
-        ))
-        .execute(conn)
-        .unwrap();
-    }
-    Page {
-        measure_id,
-        version_id,
+fn links() -> ReviewLinks {
+    ReviewLinks {
+        keys: almanac_accounts::SecretKey::new(b"editorial-test-secret-key-0123456789").unwrap(),
+        lifetime: chrono::Duration::days(14),
     }
 }
 
@@ -145,6 +64,7 @@ fn an_admin_publishes_a_page_in_department_review_and_one_build_is_requested() {
         &Origin::default(),
         page.version_id,
         Action::Publish,
+        &links(),
         Utc::now(),
     )
     .unwrap();
@@ -180,6 +100,7 @@ fn publishing_is_refused_from_the_wrong_status_and_to_non_publishers() {
             &Origin::default(),
             page.version_id,
             Action::Publish,
+            &links(),
             Utc::now(),
         );
         assert!(
@@ -207,6 +128,7 @@ fn publishing_is_refused_from_the_wrong_status_and_to_non_publishers() {
             &Origin::default(),
             page.version_id,
             Action::Publish,
+            &links(),
             Utc::now(),
         );
         assert!(
@@ -224,6 +146,7 @@ fn publishing_is_refused_from_the_wrong_status_and_to_non_publishers() {
             &Origin::default(),
             other,
             Action::Reject,
+            &links(),
             Utc::now()
         ),
         Err(WorkflowError::Forbidden(_))
@@ -235,6 +158,7 @@ fn publishing_is_refused_from_the_wrong_status_and_to_non_publishers() {
             &Origin::default(),
             page.version_id,
             Action::Reject,
+            &links(),
             Utc::now()
         )
         .is_ok()
@@ -257,6 +181,7 @@ fn sending_to_review_needs_a_complete_page_with_data() {
         &Origin::default(),
         page.version_id,
         Action::SendToInternalReview,
+        &links(),
         Utc::now(),
     );
     let Err(WorkflowError::Incomplete(problems)) = refused else {
@@ -286,6 +211,7 @@ fn sending_to_review_needs_a_complete_page_with_data() {
         &Origin::default(),
         page.version_id,
         Action::SendToInternalReview,
+        &links(),
         Utc::now(),
     ) else {
         panic!()
@@ -302,7 +228,7 @@ fn sending_to_review_needs_a_complete_page_with_data() {
         ]
     );
 
-    let complete = self::page(conn, "health", "DRAFT", true);
+    let complete = fixtures::page(conn, "health", "DRAFT", true);
     let lock_before = version(conn, complete.version_id).lock_version;
     let reviewed = apply(
         conn,
@@ -310,11 +236,16 @@ fn sending_to_review_needs_a_complete_page_with_data() {
         &Origin::default(),
         complete.version_id,
         Action::SendToInternalReview,
+        &links(),
         Utc::now(),
     )
     .unwrap();
     assert_eq!(reviewed.status(), PublishStatus::InternalReview);
-    assert_eq!(reviewed.lock_version, lock_before + 1, "every change bumps the lock");
+    assert_eq!(
+        reviewed.lock_version,
+        lock_before + 1,
+        "every change bumps the lock"
+    );
     // From internal to department review there is nothing more to check.
     let department = apply(
         conn,
@@ -322,6 +253,7 @@ fn sending_to_review_needs_a_complete_page_with_data() {
         &Origin::default(),
         complete.version_id,
         Action::SendToDepartmentReview,
+        &links(),
         Utc::now(),
     )
     .unwrap();
@@ -333,6 +265,7 @@ fn sending_to_review_needs_a_complete_page_with_data() {
         &Origin::default(),
         complete.version_id,
         Action::Reject,
+        &links(),
         Utc::now(),
     )
     .unwrap();
@@ -342,6 +275,7 @@ fn sending_to_review_needs_a_complete_page_with_data() {
         &Origin::default(),
         complete.version_id,
         Action::ReturnToDraft,
+        &links(),
         Utc::now(),
     )
     .unwrap();
@@ -367,6 +301,7 @@ fn uploads_that_have_not_passed_their_scan_block_review() {
         &Origin::default(),
         page.version_id,
         Action::SendToInternalReview,
+        &links(),
         Utc::now(),
     ) else {
         panic!()
@@ -391,6 +326,7 @@ fn unpublishing_takes_the_page_off_the_site_with_a_build() {
             &Origin::default(),
             page.version_id,
             Action::Unpublish,
+            &links(),
             Utc::now()
         ),
         Err(WorkflowError::Forbidden(_))
@@ -401,6 +337,7 @@ fn unpublishing_takes_the_page_off_the_site_with_a_build() {
         &Origin::default(),
         page.version_id,
         Action::Unpublish,
+        &links(),
         Utc::now(),
     )
     .unwrap();
@@ -429,6 +366,7 @@ fn the_testing_space_has_no_workflow() {
             &Origin::default(),
             page.version_id,
             Action::Publish,
+            &links(),
             Utc::now()
         ),
         Err(WorkflowError::TestingSpace)
@@ -533,7 +471,7 @@ fn minor_updates_keep_the_data_and_major_updates_start_without_it() {
         Err(VersionError::AlreadyBeingUpdated(_))
     ));
 
-    let other = self::page(conn, "housing", "APPROVED", true);
+    let other = fixtures::page(conn, "housing", "APPROVED", true);
     let major = create_update(
         conn,
         &editor,
@@ -558,7 +496,7 @@ fn minor_updates_keep_the_data_and_major_updates_start_without_it() {
     );
     assert!(major.file_copies.is_empty());
     // A draft cannot be updated.
-    let draft = self::page(conn, "housing", "DRAFT", true);
+    let draft = fixtures::page(conn, "housing", "DRAFT", true);
     assert!(matches!(
         create_update(
             conn,
@@ -576,4 +514,73 @@ fn minor_updates_keep_the_data_and_major_updates_start_without_it() {
 struct CountRow {
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     count: i64,
+}
+
+#[test]
+fn department_review_makes_a_review_link_that_expires_and_is_revoked_by_a_new_one() {
+    let database = TestDatabase::new();
+    let conn = &mut database.conn();
+    let editor = user(conn, "editor@x.gov.uk", UserType::CentralEditor);
+    let page = page(conn, "health", "INTERNAL_REVIEW", true);
+    // Postgres keeps microseconds.
+    let now = chrono::SubsecRound::trunc_subsecs(Utc::now(), 6);
+    let sent = apply(
+        conn,
+        &editor,
+        &Origin::default(),
+        page.version_id,
+        Action::SendToDepartmentReview,
+        &links(),
+        now,
+    )
+    .unwrap();
+    let token = sent.review_token.clone().expect("a review link");
+    let expires = sent.review_token_expires_at.unwrap();
+    assert_eq!(expires, now + chrono::Duration::days(14));
+    assert_eq!(
+        review::find(conn, &links().keys, &token, now).unwrap().id,
+        page.version_id
+    );
+    assert!(matches!(
+        review::find(conn, &links().keys, &token, expires),
+        Err(ReviewError::InvalidLink)
+    ));
+    // Tampered with, or signed by another deployment.
+    assert!(matches!(
+        review::find(conn, &links().keys, &format!("{token}x"), now),
+        Err(ReviewError::InvalidLink)
+    ));
+    let other = almanac_accounts::SecretKey::new(b"another-deployment-key-0123456789abc").unwrap();
+    assert!(matches!(
+        review::find(conn, &other, &token, now),
+        Err(ReviewError::InvalidLink)
+    ));
+    // A new link revokes the old one.
+    let (fresh, _) = review::issue(
+        conn,
+        &links(),
+        Some(&editor),
+        &Origin::default(),
+        page.version_id,
+        now,
+    )
+    .unwrap();
+    assert!(matches!(
+        review::find(conn, &links().keys, &token, now),
+        Err(ReviewError::InvalidLink)
+    ));
+    assert!(review::find(conn, &links().keys, &fresh, now).is_ok());
+    // Departmental users make links only for pages shared with them.
+    let dept = user(conn, "dept@x.gov.uk", UserType::Departmental);
+    assert!(matches!(
+        review::issue(
+            conn,
+            &links(),
+            Some(&dept),
+            &Origin::default(),
+            page.version_id,
+            now
+        ),
+        Err(ReviewError::Forbidden)
+    ));
 }

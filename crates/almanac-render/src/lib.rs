@@ -4,6 +4,7 @@
 
 use askama::Template;
 
+use almanac_content::pages::MeasurePage;
 use almanac_content::site::TopicSummary;
 
 #[derive(Debug, thiserror::Error)]
@@ -104,6 +105,169 @@ pub fn homepage(
             topics: links,
         },
     )
+}
+
+/// A section of a measure page: a heading and editor-written markdown, rendered.
+pub struct Section {
+    pub id: &'static str,
+    pub heading: &'static str,
+    pub html: String,
+}
+
+pub struct DimensionView {
+    pub title: String,
+    pub time_period: Option<String>,
+    pub summary_html: String,
+}
+
+pub struct DownloadView {
+    pub title: String,
+    pub url: Option<String>,
+    pub description: Option<String>,
+    pub size: String,
+    /// Shown in preview only: why there is no link yet.
+    pub note: Option<&'static str>,
+}
+
+#[derive(Template)]
+#[template(path = "site/measure.html")]
+struct MeasureTemplate<'a> {
+    layout: Layout,
+    page: &'a MeasurePage,
+    status_label: &'static str,
+    published_on: Option<String>,
+    area_covered: String,
+    main_points: String,
+    sections: Vec<Section>,
+    dimensions: Vec<DimensionView>,
+    downloads: Vec<DownloadView>,
+}
+
+/// A measure page. In preview it shows the version whatever its status, under a banner
+/// naming the status; files that have not passed their virus scan are listed but never
+/// linked, in either mode.
+pub fn measure_page(
+    page: &MeasurePage,
+    mode: Mode,
+    settings: &SiteSettings,
+) -> Result<String, RenderError> {
+    let version = &page.version;
+    let status = version.status();
+    let mut layout = Layout::new(settings, mode);
+    layout.meta_description = version
+        .description
+        .as_deref()
+        .map(almanac_markdown::to_plain_text)
+        .filter(|text| !text.is_empty());
+    if mode == Mode::Preview {
+        layout.preview_banner = Some(format!(
+            "This is a preview of version {} ({}). The public sees only published versions.",
+            version.version(),
+            status.label()
+        ));
+    }
+    let markdown = |text: &Option<String>| {
+        text.as_deref()
+            .map(almanac_markdown::render)
+            .unwrap_or_default()
+    };
+    let mut sections = Vec::new();
+    for (id, heading, text) in [
+        (
+            "things-you-need-to-know",
+            "Things you need to know",
+            &version.need_to_know,
+        ),
+        (
+            "what-the-data-measures",
+            "What the data measures",
+            &version.measure_summary,
+        ),
+        (
+            "ethnic-categories",
+            "The ethnic categories used in this data",
+            &version.ethnicity_definition_summary,
+        ),
+        ("methodology", "Methodology", &version.methodology),
+        (
+            "suppression-rules",
+            "Suppression rules and disclosure control",
+            &version.suppression_and_disclosure,
+        ),
+        ("rounding", "Rounding", &version.estimation),
+        (
+            "related-publications",
+            "Related publications",
+            &version.related_publications,
+        ),
+        (
+            "further-information",
+            "Further technical information",
+            &version.further_technical_information,
+        ),
+    ] {
+        let html = markdown(text);
+        if !html.is_empty() {
+            sections.push(Section { id, heading, html });
+        }
+    }
+    let dimensions = page
+        .dimensions
+        .iter()
+        .map(|dimension| DimensionView {
+            title: dimension.title.clone(),
+            time_period: dimension.time_period.clone(),
+            summary_html: markdown(&dimension.summary),
+        })
+        .collect();
+    let downloads = page
+        .uploads
+        .iter()
+        .filter(|upload| mode == Mode::Preview || upload.is_clean())
+        .map(|upload| DownloadView {
+            title: upload.title.clone(),
+            url: upload.is_clean().then(|| {
+                format!(
+                    "{}/{}/downloads/{}",
+                    page.path(),
+                    version.version(),
+                    upload.file_name
+                )
+            }),
+            description: upload.description.clone(),
+            size: human_size(upload.size_bytes),
+            note: (!upload.is_clean()).then_some("Not available until it passes its virus scan"),
+        })
+        .collect();
+    render(
+        "site/measure.html",
+        &MeasureTemplate {
+            layout,
+            page,
+            status_label: status.label(),
+            published_on: version
+                .published_at
+                .map(|date| date.format("%-d %B %Y").to_string()),
+            area_covered: almanac_content::describe_area_covered(&version.areas()),
+            main_points: markdown(&version.summary),
+            sections,
+            dimensions,
+            downloads,
+        },
+    )
+}
+
+/// "12 KB", "3.4 MB": as GOV.UK shows file sizes.
+fn human_size(bytes: i64) -> String {
+    const KB: f64 = 1024.0;
+    let bytes = bytes.max(0) as f64;
+    if bytes < KB {
+        format!("{bytes} bytes")
+    } else if bytes < KB * KB {
+        format!("{:.0} KB", (bytes / KB).ceil())
+    } else {
+        format!("{:.1} MB", bytes / (KB * KB))
+    }
 }
 
 fn render(template_name: &'static str, template: &impl Template) -> Result<String, RenderError> {

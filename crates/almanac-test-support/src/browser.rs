@@ -29,6 +29,8 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{Value, json};
 
+use crate::process::{Watchdog, kill_group};
+
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
 /// How long chromedriver may take to listen.
@@ -275,7 +277,7 @@ impl Browser {
 /// with a temporary folder for its output and Chromium's profile.
 struct Driver {
     child: Child,
-    watchdog: Option<Child>,
+    watchdog: Option<Watchdog>,
     port: u16,
     folder: tempfile::TempDir,
 }
@@ -304,7 +306,7 @@ impl Driver {
             child,
             folder,
         };
-        driver.watchdog = driver.start_watchdog();
+        driver.watchdog = Watchdog::start(driver.child.id(), None, "browser");
 
         let deadline = Instant::now() + DRIVER_START;
         loop {
@@ -326,27 +328,6 @@ impl Driver {
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-    }
-
-    /// Kills the process group when the test process goes away without dropping the driver.
-    /// Its own group too, so that a Ctrl-C aimed at the test run does not kill it first.
-    fn start_watchdog(&self) -> Option<Child> {
-        let script = format!(
-            // dash's `kill` takes `-GROUP` after the signal, but not `--`.
-            "while kill -0 {test} 2>/dev/null && kill -0 -{group} 2>/dev/null; do sleep 0.5; done; \
-             kill -KILL -{group} 2>/dev/null",
-            test = std::process::id(),
-            group = self.child.id(),
-        );
-        Command::new("sh")
-            .args(["-c", &script])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .process_group(0)
-            .spawn()
-            .map_err(|error| eprintln!("browser: no watchdog for chromedriver: {error}"))
-            .ok()
     }
 
     /// `ChromeDriver was started successfully on port 41234.`
@@ -371,10 +352,7 @@ impl Driver {
 impl Drop for Driver {
     fn drop(&mut self) {
         let group = self.child.id();
-        let _ = Command::new("kill")
-            .args(["-KILL", "--", &format!("-{group}")])
-            .stderr(Stdio::null())
-            .status();
+        kill_group(group);
         let _ = self.child.kill();
         let _ = self.child.wait();
         // Chromium's processes are not our children: wait until they are gone (zombies
@@ -383,10 +361,7 @@ impl Drop for Driver {
         while group_is_alive(group) && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(10));
         }
-        if let Some(mut watchdog) = self.watchdog.take() {
-            let _ = watchdog.kill();
-            let _ = watchdog.wait();
-        }
+        self.watchdog.take();
     }
 }
 

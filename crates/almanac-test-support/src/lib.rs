@@ -6,7 +6,10 @@
 //! deletes the folder when the test process exits, so nothing is left running.
 
 pub mod browser;
+pub mod clamd;
+pub mod fixtures;
 pub mod http;
+mod process;
 pub mod smtp;
 
 use std::sync::OnceLock;

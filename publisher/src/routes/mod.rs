@@ -6,6 +6,7 @@ mod admin;
 mod auth;
 mod cms;
 mod site;
+mod versions;
 
 use axum::Router;
 use axum::middleware::from_fn_with_state;
@@ -80,6 +81,27 @@ pub fn router(state: AppState) -> Router {
             "/cms/{topic}/{subtopic}/{measure}/versions",
             get(cms::versions),
         )
+        .route(
+            "/cms/{topic}/{subtopic}/{measure}/{version}",
+            get(versions::show),
+        )
+        .route(
+            "/cms/{topic}/{subtopic}/{measure}/{version}/preview",
+            get(versions::preview),
+        )
+        .route(
+            "/cms/{topic}/{subtopic}/{measure}/{version}/actions",
+            post(versions::act),
+        )
+        .route(
+            "/cms/{topic}/{subtopic}/{measure}/{version}/review-link",
+            post(versions::new_review_link),
+        )
+        .route(
+            "/cms/{topic}/{subtopic}/{measure}/{version}/new-version",
+            post(versions::new_version),
+        )
+        .route("/review/{token}", get(versions::review_page))
         // GOV.UK Frontend's stylesheet refers to /assets/fonts and /assets/images.
         .nest_service("/assets/fonts", ServeDir::new(govuk.join("assets/fonts")))
         .nest_service("/assets/images", ServeDir::new(govuk.join("assets/images")))

@@ -1,0 +1,400 @@
+//! One measure version in the CMS: its page with the workflow actions, the preview, review
+//! links, and starting a minor or major update.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use chrono::Utc;
+use serde::Deserialize;
+
+use almanac_accounts::users::can_access_measure;
+use almanac_content::measures;
+use almanac_content::pages::{MeasurePage, measure_page};
+use almanac_content::{UpdateKind, UserType, VersionNumber};
+use almanac_editorial::review::{self, ReviewError};
+use almanac_editorial::versions::{self, VersionError};
+use almanac_editorial::workflow::{self, Action, WorkflowError, available_actions};
+
+use crate::AppState;
+use crate::auth::{SignedIn, Visitor};
+use crate::error::AppError;
+use crate::pages::{Chrome, Form, FormErrors, render};
+
+#[derive(Debug, Deserialize)]
+pub struct VersionPath {
+    topic: String,
+    subtopic: String,
+    measure: String,
+    version: String,
+}
+
+impl VersionPath {
+    fn url(&self) -> String {
+        format!(
+            "/cms/{}/{}/{}/{}",
+            self.topic, self.subtopic, self.measure, self.version
+        )
+    }
+}
+
+/// The page of a version the signed-in user may see. Departmental users get the same 403
+/// whether the measure is missing or not shared with them.
+async fn load(
+    state: &AppState,
+    user: &SignedIn,
+    path: &VersionPath,
+) -> Result<(MeasurePage, bool), AppError> {
+    let number: VersionNumber = path.version.parse().map_err(|_| AppError::NotFound)?;
+    let (topic, subtopic, measure) = (
+        path.topic.clone(),
+        path.subtopic.clone(),
+        path.measure.clone(),
+    );
+    let reader = user.user.clone();
+    state
+        .db
+        .run(move |conn| {
+            let missing = || {
+                if reader.user_type() == Some(UserType::Departmental) {
+                    AppError::Forbidden
+                } else {
+                    AppError::NotFound
+                }
+            };
+            let (listing, version_id) =
+                measures::find_version(conn, &topic, &subtopic, &measure, number)?
+                    .ok_or_else(missing)?;
+            if !can_access_measure(conn, &reader, listing.id)? {
+                return Err(AppError::Forbidden);
+            }
+            let page = measure_page(conn, version_id)?.ok_or_else(missing)?;
+            let testing = workflow::in_testing_space(conn, listing.id)?;
+            Ok((page, testing))
+        })
+        .await
+}
+
+#[derive(Template)]
+#[template(path = "publisher/cms/version.html")]
+struct VersionPage {
+    chrome: Chrome,
+    notice: String,
+    errors: FormErrors,
+    page: MeasurePage,
+    url: String,
+    status_label: &'static str,
+    actions: Vec<(&'static str, &'static str)>,
+    review_link: Option<String>,
+    review_link_expires: Option<String>,
+    can_update: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct NoticeQuery {
+    done: String,
+}
+
+fn notice(done: &str) -> String {
+    match done {
+        "save-and-review" => "Sent to internal review.".to_owned(),
+        "send-to-department-review" => {
+            "Sent to department review. Share the review link with the department.".to_owned()
+        }
+        "send-to-approved" => "Published. The site will be rebuilt with it.".to_owned(),
+        "reject-measure" => "Rejected.".to_owned(),
+        "send-back-to-draft" => "Returned to draft.".to_owned(),
+        "unpublish" => "Unpublished. The site will be rebuilt without it.".to_owned(),
+        "review-link" => {
+            "A new review link has been made. The old link no longer works.".to_owned()
+        }
+        "new-version" => "New version created.".to_owned(),
+        _ => String::new(),
+    }
+}
+
+fn version_page(
+    state: &AppState,
+    user: &SignedIn,
+    page: MeasurePage,
+    testing: bool,
+    url: String,
+    notice: String,
+    errors: FormErrors,
+) -> Result<Response, AppError> {
+    let status = page.version.status();
+    let actions = available_actions(&user.user, status, testing)
+        .into_iter()
+        .map(|action| (action.form_value(), action.label()))
+        .collect();
+    let live_link = page
+        .version
+        .review_token
+        .as_ref()
+        .zip(page.version.review_token_expires_at)
+        .filter(|(_, expires)| {
+            *expires > Utc::now() && status == almanac_content::PublishStatus::DepartmentReview
+        });
+    let can_update = status.is_published()
+        && page.version.latest
+        && user.user.can(almanac_content::Capability::CreateVersion);
+    let http_status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let body = render(&VersionPage {
+        chrome: user.chrome(),
+        notice,
+        errors,
+        url,
+        status_label: status.label(),
+        actions,
+        review_link: live_link.map(|(token, _)| state.link(&format!("/review/{token}"))),
+        review_link_expires: live_link
+            .map(|(_, expires)| expires.format("%H:%M UTC on %-d %B %Y").to_string()),
+        can_update,
+        page,
+    })?;
+    Ok((http_status, body).into_response())
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(path): Path<VersionPath>,
+    Query(query): Query<NoticeQuery>,
+) -> Result<Response, AppError> {
+    let (page, testing) = load(&state, &user, &path).await?;
+    version_page(
+        &state,
+        &user,
+        page,
+        testing,
+        path.url(),
+        notice(&query.done),
+        FormErrors::default(),
+    )
+}
+
+/// The page as the public site will show it, through the site build's own renderer.
+pub async fn preview(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(path): Path<VersionPath>,
+) -> Result<Html<String>, AppError> {
+    let (page, _) = load(&state, &user, &path).await?;
+    Ok(Html(almanac_render::measure_page(
+        &page,
+        almanac_render::Mode::Preview,
+        &state.site,
+    )?))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ActionForm {
+    #[serde(rename = "measure-action")]
+    action: String,
+}
+
+pub async fn act(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(path): Path<VersionPath>,
+    Form(form): Form<ActionForm>,
+) -> Result<Response, AppError> {
+    let (page, testing) = load(&state, &user, &path).await?;
+    let Some(action) = Action::from_form_value(&form.action) else {
+        return Err(AppError::BadRequest(format!(
+            "“{}” is not an action the publisher knows.",
+            form.action
+        )));
+    };
+    let (actor, origin, links) = (user.user.clone(), user.origin(), state.review_links.clone());
+    let version_id = page.version.id;
+    let outcome = state
+        .db
+        .run(move |conn| {
+            match workflow::apply(
+                conn,
+                &actor,
+                &origin,
+                version_id,
+                action,
+                &links,
+                Utc::now(),
+            ) {
+                Ok(_) => Ok(Ok(())),
+                Err(WorkflowError::Database(error)) => Err(error.into()),
+                Err(WorkflowError::Forbidden(_)) => Err(AppError::Forbidden),
+                Err(WorkflowError::UnknownVersion) => Err(AppError::NotFound),
+                Err(WorkflowError::Incomplete(problems)) => {
+                    let mut errors = FormErrors::default();
+                    for problem in problems {
+                        errors.add(problem.field, problem.message);
+                    }
+                    Ok(Err(errors))
+                }
+                Err(other) => Ok(Err(FormErrors::one("actions", other.to_string()))),
+            }
+        })
+        .await?;
+    match outcome {
+        Ok(()) => Ok(
+            Redirect::to(&format!("{}?done={}", path.url(), action.form_value())).into_response(),
+        ),
+        Err(errors) => version_page(
+            &state,
+            &user,
+            page,
+            testing,
+            path.url(),
+            String::new(),
+            errors,
+        ),
+    }
+}
+
+pub async fn new_review_link(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(path): Path<VersionPath>,
+) -> Result<Response, AppError> {
+    let (page, testing) = load(&state, &user, &path).await?;
+    if page.version.status() != almanac_content::PublishStatus::DepartmentReview {
+        let errors = FormErrors::one(
+            "review-link",
+            "Review links are for pages in department review",
+        );
+        return version_page(
+            &state,
+            &user,
+            page,
+            testing,
+            path.url(),
+            String::new(),
+            errors,
+        );
+    }
+    let (actor, origin, links, version_id) = (
+        user.user.clone(),
+        user.origin(),
+        state.review_links.clone(),
+        page.version.id,
+    );
+    state
+        .db
+        .run(move |conn| {
+            match review::issue(conn, &links, Some(&actor), &origin, version_id, Utc::now()) {
+                Ok(_) => Ok(()),
+                Err(ReviewError::Database(error)) => Err(error.into()),
+                Err(ReviewError::Forbidden) => Err(AppError::Forbidden),
+                Err(other) => Err(AppError::Internal(other.to_string())),
+            }
+        })
+        .await?;
+    Ok(Redirect::to(&format!("{}?done=review-link", path.url())).into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct NewVersionForm {
+    update_type: String,
+}
+
+pub async fn new_version(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(path): Path<VersionPath>,
+    Form(form): Form<NewVersionForm>,
+) -> Result<Response, AppError> {
+    let (page, testing) = load(&state, &user, &path).await?;
+    let kind = match form.update_type.as_str() {
+        "minor" => UpdateKind::Minor,
+        "major" => UpdateKind::Major,
+        _ => {
+            let errors = FormErrors::one("update_type", "Choose a minor or a major update");
+            return version_page(
+                &state,
+                &user,
+                page,
+                testing,
+                path.url(),
+                String::new(),
+                errors,
+            );
+        }
+    };
+    let (actor, origin, version_id) = (user.user.clone(), user.origin(), page.version.id);
+    let created = state
+        .db
+        .run(move |conn| {
+            match versions::create_update(conn, &actor, &origin, version_id, kind, Utc::now()) {
+                Ok(new) => Ok(Ok(new.version.version())),
+                Err(VersionError::Database(error)) => Err(error.into()),
+                Err(VersionError::Forbidden) => Err(AppError::Forbidden),
+                Err(VersionError::UnknownVersion) => Err(AppError::NotFound),
+                Err(other) => Ok(Err(other.to_string())),
+            }
+        })
+        .await?;
+    match created {
+        Ok(number) => Ok(Redirect::to(&format!(
+            "/cms/{}/{}/{}/{number}?done=new-version",
+            path.topic, path.subtopic, path.measure
+        ))
+        .into_response()),
+        Err(reason) => {
+            let errors = FormErrors::one("update_type", reason);
+            version_page(
+                &state,
+                &user,
+                page,
+                testing,
+                path.url(),
+                String::new(),
+                errors,
+            )
+        }
+    }
+}
+
+/// The page a review link opens, for readers without an account. Never indexed, never cached.
+pub async fn review_page(
+    State(state): State<AppState>,
+    _visitor: Visitor,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
+    let keys = state.review_links.keys.clone();
+    let page = state
+        .db
+        .run(
+            move |conn| match review::find(conn, &keys, &token, Utc::now()) {
+                Ok(version) => Ok(measure_page(conn, version.id)?),
+                Err(ReviewError::Database(error)) => Err(error.into()),
+                Err(_) => Ok(None),
+            },
+        )
+        .await?;
+    let mut response = match page {
+        Some(page) => Html(almanac_render::measure_page(
+            &page,
+            almanac_render::Mode::Preview,
+            &state.site,
+        )?)
+        .into_response(),
+        None => AppError::LinkNotValid.into_response(),
+    };
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    headers.insert(
+        "x-robots-tag",
+        HeaderValue::from_static("noindex, nofollow"),
+    );
+    Ok(response)
+}
