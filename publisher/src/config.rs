@@ -41,6 +41,8 @@ pub struct PublisherConfig {
     pub mail: MailSettings,
     /// `REVIEW_LINK_DAYS`: how long a review link works.
     pub review_link_days: i64,
+    /// `UPLOAD_MAX_BYTES`, `CLAMD_ADDRESS`, `UPLOAD_DIR`: source-data uploads.
+    pub uploads: almanac_uploads::UploadSettings,
 }
 
 impl PublisherConfig {
@@ -80,6 +82,7 @@ impl PublisherConfig {
             trusted_proxy_hops: parsed(source, "TRUSTED_PROXY_HOPS", 0)?,
             mail: MailSettings::from_source(source)?,
             review_link_days: positive(source, "REVIEW_LINK_DAYS", 14)?,
+            uploads: almanac_uploads::UploadSettings::from_source(source)?,
         };
         if config.pool_size == 0 {
             return Err(ConfigError::Invalid {

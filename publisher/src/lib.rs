@@ -26,6 +26,11 @@ pub struct AppState {
     pub mailer: almanac_mail::Mailer,
     pub rate_limits: security::rate_limit::RateLimits,
     pub review_links: almanac_editorial::review::ReviewLinks,
+    /// Where source-data files are kept (`UPLOAD_DIR`).
+    pub files: almanac_uploads::FileStore,
+    /// The virus scanner; `None` only in development without `CLAMD_ADDRESS`, and then
+    /// uploads are refused rather than stored unscanned.
+    pub scanner: Option<almanac_uploads::Clamd>,
 }
 
 impl AppState {
@@ -38,6 +43,14 @@ impl AppState {
                 keys: config.secret_key.clone(),
                 lifetime: chrono::Duration::days(config.review_link_days),
             },
+            files: almanac_uploads::FileStore::Local(almanac_uploads::LocalStore::new(
+                config.uploads.upload_dir.clone(),
+            )),
+            scanner: config
+                .uploads
+                .clamd
+                .clone()
+                .map(almanac_uploads::Clamd::new),
             config: Arc::new(config),
             site: Arc::new(almanac_render::SiteSettings::default()),
         })

@@ -170,3 +170,72 @@ async fn assert_accessible(browser: &Browser) {
         violations.join("\n")
     );
 }
+
+/// Two editors in two browsers edit the same draft: the second save is caught, shows what
+/// the first changed, keeps what the second typed, and saves only when asked again.
+#[tokio::test]
+async fn a_conflicting_edit_in_a_second_browser_is_caught() {
+    let app = TestApp::new();
+    let page = almanac_test_support::fixtures::page(&mut app.conn(), "health", "DRAFT", true);
+    app.user("first@ons.gov.uk", UserType::CentralEditor);
+    app.user("second@ons.gov.uk", UserType::CentralEditor);
+    let (base, server) = serve(app.router.clone()).await;
+    let edit_url = format!("{base}/cms/{}/1.0/edit", page.path);
+    let first = Browser::start().await;
+    let second = Browser::start().await;
+    for (browser, email) in [(&first, "first@ons.gov.uk"), (&second, "second@ons.gov.uk")] {
+        browser.goto(&edit_url).await;
+        browser.wait_for_path("/auth/login").await;
+        browser.fill("#email", email).await;
+        browser.fill("#password", PASSWORD).await;
+        browser.click("button[type=submit].govuk-button").await;
+        browser
+            .wait_for_path(&format!("/cms/{}/1.0/edit", page.path))
+            .await;
+    }
+    assert_accessible(&first).await;
+
+    first.fill("#summary", "Employment rose in 2019").await;
+    second.fill("#summary", "Employment fell in 2019").await;
+    first.click("form[data-autosave] button[type=submit]").await;
+    first
+        .wait_for_path(&format!("/cms/{}/1.0", page.path))
+        .await;
+    second
+        .click("form[data-autosave] button[type=submit]")
+        .await;
+    let conflict = second.text_of("#conflict").await;
+    assert!(
+        conflict.contains("‘Main points’ has been updated by first@ons.gov.uk"),
+        "{conflict}"
+    );
+    assert!(second.text_of(".almanac-diff").await.contains("rose"));
+    let kept = second
+        .execute("return document.querySelector('#summary').value;")
+        .await;
+    assert_eq!(kept, "Employment fell in 2019");
+    assert_accessible(&second).await;
+    second
+        .screenshot(concat!(env!("CARGO_TARGET_TMPDIR"), "/conflict.png"))
+        .await;
+
+    // Saving again from the conflict page is deliberate, and wins.
+    second
+        .click("form[data-autosave] button[type=submit]")
+        .await;
+    second
+        .wait_for_path(&format!("/cms/{}/1.0", page.path))
+        .await;
+    let summary: Option<String> = {
+        use diesel::prelude::*;
+        almanac_content::schema::measure_version::table
+            .find(page.version_id)
+            .select(almanac_content::schema::measure_version::summary)
+            .first(&mut app.conn())
+            .unwrap()
+    };
+    assert_eq!(summary.as_deref(), Some("Employment fell in 2019"));
+    first.close().await;
+    second.close().await;
+    server.abort();
+}

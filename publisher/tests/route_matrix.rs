@@ -190,6 +190,246 @@ fn routes() -> Vec<(&'static str, Build, [u16; 6])> {
             }),
             [303, 403, 422, 422, 422, 422],
         ),
+        // In department review the edit form is not offered: it sends editors to the version page.
+        (
+            "edit form (in review)",
+            get("/cms/{review}/1.0/edit"),
+            [303, 403, 303, 303, 303, 303],
+        ),
+        (
+            "new page form",
+            get("/cms/health/sub/measure/new"),
+            [303, 403, 403, 200, 200, 200],
+        ),
+        (
+            "create a page (no title)",
+            post(|_, _| {
+                (
+                    "/cms/health/sub/measure/new".to_owned(),
+                    fields(&[("title", "")]),
+                )
+            }),
+            [303, 403, 403, 422, 422, 422],
+        ),
+        // The fixture page is in review: its uploads are frozen, and its CLEAN row
+        // `data.csv` has no stored file.
+        ("upload page", get("/cms/{review}/1.0/upload"), WITH_ACCESS),
+        (
+            "upload to a version in review",
+            post(|_, fixture| {
+                (
+                    format!("/cms/{}/1.0/upload", fixture.review.path),
+                    fields(&[("title", "Data")]),
+                )
+            }),
+            [303, 403, 422, 422, 422, 422],
+        ),
+        (
+            "delete an upload in review",
+            post(|_, fixture| {
+                (
+                    format!("/cms/{}/1.0/uploads/data.csv/delete", fixture.review.path),
+                    Vec::new(),
+                )
+            }),
+            [303, 403, 422, 422, 422, 422],
+        ),
+        (
+            "download a file not stored",
+            get("/cms/{review}/1.0/downloads/data.csv"),
+            [303, 403, 404, 404, 404, 404],
+        ),
+        (
+            "preview's link to a file not stored",
+            get("/{review}/1.0/downloads/data.csv"),
+            [303, 403, 404, 404, 404, 404],
+        ),
+        ("topics", get("/admin/topics"), ADMINS),
+        (
+            "missing topic",
+            get("/admin/topics/999999"),
+            [303, 403, 403, 403, 404, 404],
+        ),
+        // Data sources. The {review} page is in department review, so its sources cannot be
+        // changed: forms that would change them are shown again with the reason (422).
+        (
+            "version data sources",
+            get("/cms/{review}/1.0/data-sources"),
+            WITH_ACCESS,
+        ),
+        (
+            "data source search",
+            get("/cms/{review}/1.0/data-sources?q=labour+survey"),
+            WITH_ACCESS,
+        ),
+        (
+            "missing version data sources",
+            get("/cms/{review}/9.0/data-sources"),
+            [303, 403, 403, 404, 404, 404],
+        ),
+        (
+            "new data source form",
+            get("/cms/{review}/1.0/data-sources/new"),
+            WITH_ACCESS,
+        ),
+        (
+            "edit data source form",
+            Box::new(|app, fixture| {
+                let id = almanac_editorial::data_sources::linked(
+                    &mut app.conn(),
+                    fixture.review.version_id,
+                )
+                .unwrap()[0]
+                    .id;
+                (
+                    "GET",
+                    format!("/cms/{}/1.0/data-sources/{id}", fixture.review.path),
+                    Vec::new(),
+                )
+            }),
+            WITH_ACCESS,
+        ),
+        (
+            "edit an unlinked data source",
+            get("/cms/{review}/1.0/data-sources/999999"),
+            [303, 403, 404, 404, 404, 404],
+        ),
+        (
+            "link a data source (page in review)",
+            post(|app, fixture| {
+                let id = almanac_editorial::data_sources::linked(
+                    &mut app.conn(),
+                    fixture.review.version_id,
+                )
+                .unwrap()[0]
+                    .id
+                    .to_string();
+                (
+                    format!("/cms/{}/1.0/data-sources/link", fixture.review.path),
+                    fields(&[("data_source_id", &id)]),
+                )
+            }),
+            [303, 403, 422, 422, 422, 422],
+        ),
+        (
+            "remove a data source (page in review)",
+            post(|app, fixture| {
+                let id = almanac_editorial::data_sources::linked(
+                    &mut app.conn(),
+                    fixture.review.version_id,
+                )
+                .unwrap()[0]
+                    .id;
+                (
+                    format!("/cms/{}/1.0/data-sources/{id}/remove", fixture.review.path),
+                    Vec::new(),
+                )
+            }),
+            [303, 403, 422, 422, 422, 422],
+        ),
+        (
+            "create a data source (page in review)",
+            post(|_, fixture| {
+                (
+                    format!("/cms/{}/1.0/data-sources/new", fixture.review.path),
+                    fields(&[("title", "A new source")]),
+                )
+            }),
+            [303, 403, 422, 422, 422, 422],
+        ),
+        (
+            "edit a data source (page in review)",
+            post(|app, fixture| {
+                let id = almanac_editorial::data_sources::linked(
+                    &mut app.conn(),
+                    fixture.review.version_id,
+                )
+                .unwrap()[0]
+                    .id;
+                (
+                    format!("/cms/{}/1.0/data-sources/{id}", fixture.review.path),
+                    fields(&[("title", "Changed title")]),
+                )
+            }),
+            [303, 403, 422, 422, 422, 422],
+        ),
+        (
+            "admin data sources",
+            get("/admin/data-sources?q=survey"),
+            ADMINS,
+        ),
+        (
+            "merge data sources form",
+            Box::new(|app, fixture| {
+                let ids = (0..2)
+                    .map(|_| {
+                        let n = fixture.fresh_email();
+                        almanac_editorial::data_sources::create(
+                            &mut app.conn(),
+                            fixture.users[4].as_ref().unwrap(),
+                            &Default::default(),
+                            &almanac_editorial::data_sources::DataSourceInput {
+                                title: format!("Duplicate {n}"),
+                                ..Default::default()
+                            },
+                            chrono::Utc::now(),
+                        )
+                        .unwrap()
+                        .id
+                    })
+                    .collect::<Vec<i32>>();
+                let (a, b) = (ids[0], ids[1]);
+                (
+                    "GET",
+                    format!("/admin/data-sources/merge?data_sources={a}&data_sources={b}"),
+                    Vec::new(),
+                )
+            }),
+            ADMINS,
+        ),
+        (
+            "merge data sources",
+            post(|app, fixture| {
+                let ids = (0..2)
+                    .map(|_| {
+                        let n = fixture.fresh_email();
+                        almanac_editorial::data_sources::create(
+                            &mut app.conn(),
+                            fixture.users[4].as_ref().unwrap(),
+                            &Default::default(),
+                            &almanac_editorial::data_sources::DataSourceInput {
+                                title: format!("Duplicate {n}"),
+                                ..Default::default()
+                            },
+                            chrono::Utc::now(),
+                        )
+                        .unwrap()
+                        .id
+                    })
+                    .collect::<Vec<i32>>();
+                let (a, b) = (ids[0].to_string(), ids[1].to_string());
+                (
+                    "/admin/data-sources/merge".to_owned(),
+                    fields(&[("data_sources", &a), ("data_sources", &b), ("keep", &a)]),
+                )
+            }),
+            ADMIN_ACTION,
+        ),
+        (
+            "delete confirmation",
+            get("/cms/{review}/1.0/delete"),
+            [303, 403, 403, 200, 200, 200],
+        ),
+        (
+            "archive form",
+            get("/cms/{review}/1.0/archive"),
+            [303, 403, 403, 403, 200, 200],
+        ),
+        (
+            "copy a page",
+            post(|_, fixture| (format!("/cms/{}/1.0/copy", fixture.review.path), Vec::new())),
+            [303, 403, 403, 403, 403, 303],
+        ),
         ("admin index", get("/admin"), ADMINS),
         ("user list", get("/admin/users"), ADMINS),
         ("invite form", get("/admin/users/add"), ADMINS),

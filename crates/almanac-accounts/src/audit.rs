@@ -37,7 +37,20 @@ almanac_content::stored_enum! {
         VersionReturnedToDraft => "version_returned_to_draft",
         VersionUnpublished => "version_unpublished",
         VersionCreated => "version_created",
+        UploadAdded => "upload_added",
+        UploadDeleted => "upload_deleted",
         ReviewLinkIssued => "review_link_issued",
+        DataSourceCreated => "data_source_created",
+        DataSourceUpdated => "data_source_updated",
+        DataSourceLinked => "data_source_linked",
+        DataSourceUnlinked => "data_source_unlinked",
+        DataSourcesMerged => "data_sources_merged",
+        VersionEdited => "version_edited",
+        MeasureCreated => "measure_created",
+        TopicUpdated => "topic_updated",
+        VersionDeleted => "version_deleted",
+        MeasureArchived => "measure_archived",
+        MeasureCopied => "measure_copied",
     }
 }
 

@@ -169,3 +169,16 @@ pub fn measure_page(conn: &mut PgConnection, version_id: i32) -> QueryResult<Opt
         data_sources,
     }))
 }
+
+/// The levels of geography an editor can choose from, in their order: (name, description).
+pub fn geography_levels(conn: &mut PgConnection) -> QueryResult<Vec<(String, String)>> {
+    use crate::schema::lowest_level_of_geography::dsl::*;
+    let rows: Vec<(String, Option<String>)> = lowest_level_of_geography
+        .order(position)
+        .select((name, description))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(key, text)| (key.clone(), text.unwrap_or(key)))
+        .collect())
+}

@@ -10,7 +10,13 @@
 //! of HTTP.
 
 pub mod builds;
+pub mod data_sources;
+pub mod edit;
+mod guard;
+pub mod lifecycle;
 pub mod review;
+pub mod topics;
+pub mod uploads;
 pub mod versions;
 pub mod workflow;
 

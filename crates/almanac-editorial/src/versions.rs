@@ -161,7 +161,7 @@ fn copy_version_row(
 }
 
 /// Each dimension gets a new id; its chart, table and classification are copied with it.
-fn copy_dimensions(
+pub(crate) fn copy_dimensions(
     conn: &mut PgConnection,
     from_id: i32,
     to_id: i32,

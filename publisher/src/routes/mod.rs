@@ -5,7 +5,12 @@ mod account;
 mod admin;
 mod auth;
 mod cms;
+mod data_sources;
+mod edit;
+mod lifecycle;
 mod site;
+mod topics;
+mod uploads;
 mod versions;
 
 use axum::Router;
@@ -90,6 +95,18 @@ pub fn router(state: AppState) -> Router {
             get(versions::preview),
         )
         .route(
+            "/cms/{topic}/{subtopic}/{measure}/{version}/edit",
+            get(edit::form).post(edit::save),
+        )
+        .route(
+            "/cms/{topic}/{subtopic}/{measure}/{version}/autosave",
+            post(edit::autosave),
+        )
+        .route(
+            "/cms/{topic}/{subtopic}/measure/new",
+            get(edit::new_measure_form).post(edit::new_measure),
+        )
+        .route(
             "/cms/{topic}/{subtopic}/{measure}/{version}/actions",
             post(versions::act),
         )
@@ -101,7 +118,11 @@ pub fn router(state: AppState) -> Router {
             "/cms/{topic}/{subtopic}/{measure}/{version}/new-version",
             post(versions::new_version),
         )
+        .merge(uploads::routes())
         .route("/review/{token}", get(versions::review_page))
+        .merge(topics::routes())
+        .merge(lifecycle::routes())
+        .merge(data_sources::routes())
         // GOV.UK Frontend's stylesheet refers to /assets/fonts and /assets/images.
         .nest_service("/assets/fonts", ServeDir::new(govuk.join("assets/fonts")))
         .nest_service("/assets/images", ServeDir::new(govuk.join("assets/images")))

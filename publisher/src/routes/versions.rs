@@ -23,14 +23,14 @@ use crate::pages::{Chrome, Form, FormErrors, render};
 
 #[derive(Debug, Deserialize)]
 pub struct VersionPath {
-    topic: String,
-    subtopic: String,
-    measure: String,
-    version: String,
+    pub topic: String,
+    pub subtopic: String,
+    pub measure: String,
+    pub version: String,
 }
 
 impl VersionPath {
-    fn url(&self) -> String {
+    pub fn url(&self) -> String {
         format!(
             "/cms/{}/{}/{}/{}",
             self.topic, self.subtopic, self.measure, self.version
@@ -40,7 +40,7 @@ impl VersionPath {
 
 /// The page of a version the signed-in user may see. Departmental users get the same 403
 /// whether the measure is missing or not shared with them.
-async fn load(
+pub(super) async fn load(
     state: &AppState,
     user: &SignedIn,
     path: &VersionPath,
@@ -88,6 +88,10 @@ struct VersionPage {
     review_link: Option<String>,
     review_link_expires: Option<String>,
     can_update: bool,
+    editable: bool,
+    can_delete: bool,
+    can_archive: bool,
+    can_copy: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -110,6 +114,9 @@ fn notice(done: &str) -> String {
             "A new review link has been made. The old link no longer works.".to_owned()
         }
         "new-version" => "New version created.".to_owned(),
+        "saved" => "Your changes have been saved.".to_owned(),
+        "upload" => "The file passed its virus scan and has been added.".to_owned(),
+        "archived" => "Archived. The site will be rebuilt without it on its topic page.".to_owned(),
         _ => String::new(),
     }
 }
@@ -155,6 +162,11 @@ fn version_page(
         review_link_expires: live_link
             .map(|(_, expires)| expires.format("%H:%M UTC on %-d %B %Y").to_string()),
         can_update,
+        editable: status.is_editable() && user.user.can(almanac_content::Capability::UpdateMeasure),
+        can_delete: status == almanac_content::PublishStatus::Draft
+            && user.user.can(almanac_content::Capability::DeleteMeasure),
+        can_archive: user.user.can(almanac_content::Capability::Publish),
+        can_copy: user.user.can(almanac_content::Capability::CopyMeasure),
         page,
     })?;
     Ok((http_status, body).into_response())
@@ -332,7 +344,7 @@ pub async fn new_version(
         .db
         .run(move |conn| {
             match versions::create_update(conn, &actor, &origin, version_id, kind, Utc::now()) {
-                Ok(new) => Ok(Ok(new.version.version())),
+                Ok(new) => Ok(Ok((new.version.version(), new.file_copies))),
                 Err(VersionError::Database(error)) => Err(error.into()),
                 Err(VersionError::Forbidden) => Err(AppError::Forbidden),
                 Err(VersionError::UnknownVersion) => Err(AppError::NotFound),
@@ -341,11 +353,31 @@ pub async fn new_version(
         })
         .await?;
     match created {
-        Ok(number) => Ok(Redirect::to(&format!(
-            "/cms/{}/{}/{}/{number}?done=new-version",
-            path.topic, path.subtopic, path.measure
-        ))
-        .into_response()),
+        Ok((number, file_copies)) => {
+            // The minor version's upload rows were copied in the transaction; its files
+            // follow now. A file that cannot be copied is reported, not hidden: the editor
+            // can upload it again.
+            for copy in file_copies {
+                let from = almanac_uploads::StoreKey::new(
+                    copy.measure_id,
+                    copy.from_version,
+                    copy.file_name.clone(),
+                );
+                let to = almanac_uploads::StoreKey::new(
+                    copy.measure_id,
+                    copy.to_version,
+                    copy.file_name,
+                );
+                if let Err(error) = state.files.copy(&from, &to).await {
+                    tracing::error!(%error, %from, %to, "could not copy an upload to the new version");
+                }
+            }
+            Ok(Redirect::to(&format!(
+                "/cms/{}/{}/{}/{number}?done=new-version",
+                path.topic, path.subtopic, path.measure
+            ))
+            .into_response())
+        }
         Err(reason) => {
             let errors = FormErrors::one("update_type", reason);
             version_page(

@@ -13,6 +13,7 @@ use almanac_accounts::users::{NewAccount, create_account};
 use almanac_content::UserType;
 use almanac_content::models::User;
 use almanac_test_support::TestDatabase;
+use almanac_test_support::clamd::ClamdServer;
 use almanac_test_support::smtp::{ReceivedEmail, SmtpServer};
 use axum::body::Body;
 use axum::extract::ConnectInfo;
@@ -32,10 +33,19 @@ pub struct TestApp {
     pub smtp: SmtpServer,
     pub router: axum::Router,
     pub config: PublisherConfig,
+    /// `UPLOAD_DIR`: this app's own file store.
+    pub upload_dir: tempfile::TempDir,
+    /// A clamd for tests that upload (`TestApp::with_clamd`); `None` otherwise, so other
+    /// tests do not pay for starting one.
+    pub clamd: Option<ClamdServer>,
 }
 
-pub fn base_env(database: &TestDatabase) -> BTreeMap<&'static str, String> {
+pub fn base_env(
+    database: &TestDatabase,
+    upload_dir: &std::path::Path,
+) -> BTreeMap<&'static str, String> {
     BTreeMap::from([
+        ("UPLOAD_DIR", upload_dir.display().to_string()),
         ("DATABASE_URL", database.url().to_owned()),
         ("SECRET_KEY", SECRET_KEY.to_owned()),
         ("PUBLIC_URL", "http://publisher.test".to_owned()),
@@ -62,9 +72,29 @@ impl TestApp {
 
     /// With extra or replaced environment variables.
     pub fn with(overrides: &[(&'static str, &str)]) -> TestApp {
+        TestApp::build(None, overrides)
+    }
+
+    /// With a real clamd (EICAR-only signatures) as the upload scanner.
+    pub fn with_clamd() -> TestApp {
+        TestApp::with_clamd_and(&[])
+    }
+
+    pub fn with_clamd_and(overrides: &[(&'static str, &str)]) -> TestApp {
+        TestApp::build(Some(ClamdServer::start()), overrides)
+    }
+
+    fn build(clamd: Option<ClamdServer>, overrides: &[(&'static str, &str)]) -> TestApp {
         let database = TestDatabase::new();
         let smtp = SmtpServer::start();
-        let mut env = base_env(&database);
+        let upload_dir = tempfile::Builder::new()
+            .prefix("almanac-uploads-")
+            .tempdir()
+            .expect("temporary upload folder");
+        let mut env = base_env(&database, upload_dir.path());
+        if let Some(clamd) = &clamd {
+            env.insert("CLAMD_ADDRESS", clamd.address().to_string());
+        }
         env.insert("SMTP_HOST", smtp.host().to_owned());
         env.insert("SMTP_PORT", smtp.port().to_string());
         env.insert("SMTP_TLS", "none".to_owned());
@@ -79,6 +109,8 @@ impl TestApp {
             database,
             smtp,
             config,
+            upload_dir,
+            clamd,
         }
     }
 
