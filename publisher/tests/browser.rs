@@ -239,3 +239,159 @@ async fn a_conflicting_edit_in_a_second_browser_is_caught() {
     second.close().await;
     server.abort();
 }
+
+/// One measure's whole life through the real pages: create → edit → upload → add a data
+/// source → send to review → open the review link signed out → publish as admin → minor
+/// update → publish. axe-core checks every kind of page on the way.
+#[tokio::test]
+async fn a_measure_goes_from_creation_to_a_published_minor_update() {
+    let app = TestApp::with_clamd();
+    almanac_test_support::fixtures::page(&mut app.conn(), "health", "DRAFT", false);
+    app.user("editor@ons.gov.uk", UserType::CentralEditor);
+    let admin = app.user("admin@ons.gov.uk", UserType::Admin);
+    let (base, server) = serve(app.router.clone()).await;
+    let browser = Browser::start().await;
+    let submit = "main form[method=post] button[type=submit].govuk-button";
+
+    // The editor creates the page.
+    browser
+        .goto(&format!("{base}/cms/health/sub/measure/new"))
+        .await;
+    browser.wait_for_path("/auth/login").await;
+    browser.fill("#email", "editor@ons.gov.uk").await;
+    browser.fill("#password", PASSWORD).await;
+    browser.click("button[type=submit].govuk-button").await;
+    browser.wait_for_path("/cms/health/sub/measure/new").await;
+    assert_accessible(&browser).await;
+    browser.fill("#title", "Smoking by ethnicity").await;
+    browser.click(submit).await;
+    let page = "/cms/health/sub/smoking-by-ethnicity/1.0";
+    browser.wait_for_path(&format!("{page}/edit")).await;
+    assert_accessible(&browser).await;
+
+    // Fills in what review needs.
+    for (field, text) in [
+        ("#time_covered", "2019"),
+        ("#summary", "* Smoking fell in every group"),
+        ("#description", "Smoking rates by ethnicity"),
+        ("#need_to_know", "The data comes from a survey."),
+    ] {
+        browser.fill(field, text).await;
+    }
+    browser.click("#area_covered").await;
+    browser
+        .select_index("#lowest_level_of_geography_id", 1)
+        .await;
+    browser
+        .click("form[data-autosave] button[type=submit]")
+        .await;
+    browser.wait_for_path(page).await;
+    assert_accessible(&browser).await;
+
+    // Uploads the source data (scanned by clamd).
+    let csv = std::env::temp_dir().join(format!("smoking-{}.csv", std::process::id()));
+    std::fs::write(&csv, "ethnicity,rate\nWhite,14\nAsian,9\n").unwrap();
+    browser.goto(&format!("{base}{page}/upload")).await;
+    assert_accessible(&browser).await;
+    browser.fill("#title", "Smoking rates").await;
+    browser.attach_file("#file", &csv).await;
+    browser.click("form[enctype] button[type=submit]").await;
+    browser.wait_for_path(page).await;
+    assert!(
+        browser
+            .text_of(".govuk-notification-banner")
+            .await
+            .contains("passed its virus scan")
+    );
+
+    // Adds a data source.
+    browser
+        .goto(&format!("{base}{page}/data-sources/new"))
+        .await;
+    assert_accessible(&browser).await;
+    browser.fill("#title", "Health Survey for England").await;
+    browser
+        .fill("#source_url", "https://digital.nhs.uk/hse")
+        .await;
+    browser.click(submit).await;
+    browser.wait_for_path(&format!("{page}/data-sources")).await;
+    assert_accessible(&browser).await;
+
+    // Sends it to review, and on to the department.
+    browser.goto(&format!("{base}{page}")).await;
+    browser.click("button[value=save-and-review]").await;
+    browser.wait_for_path(page).await;
+    browser
+        .click("button[value=send-to-department-review]")
+        .await;
+    browser.wait_for_path(page).await;
+    assert_accessible(&browser).await;
+    let review_link = browser
+        .execute("return document.querySelector('#review-link-url').value;")
+        .await;
+    let review_path = review_link
+        .as_str()
+        .unwrap()
+        .trim_start_matches("http://publisher.test")
+        .to_owned();
+    browser.click(".govuk-service-navigation button").await;
+    browser.wait_for_path("/auth/login").await;
+
+    // A reviewer without an account reads it.
+    browser.goto(&format!("{base}{review_path}")).await;
+    assert!(browser.text_of("h1").await.contains("Smoking by ethnicity"));
+    assert_accessible(&browser).await;
+
+    // The admin publishes it.
+    browser.goto(&format!("{base}{page}")).await;
+    browser.wait_for_path("/auth/login").await;
+    browser.fill("#email", "admin@ons.gov.uk").await;
+    browser.fill("#password", PASSWORD).await;
+    browser.click("button[type=submit].govuk-button").await;
+    browser.wait_for_path("/auth/two-factor").await;
+    let code = two_factor::current_code(app.keys(), &app.reload(&admin), Utc::now()).unwrap();
+    browser.fill("#code", &code).await;
+    browser.click("button[type=submit].govuk-button").await;
+    browser.wait_for_path(page).await;
+    browser.click("button[value=send-to-approved]").await;
+    browser.wait_for_path(page).await;
+    assert_eq!(browser.text_of("#status").await, "Published");
+
+    // A minor update, corrected and published in turn.
+    browser.click("#update_type").await;
+    browser.click("form[action$='/new-version'] button").await;
+    let minor = "/cms/health/sub/smoking-by-ethnicity/1.1";
+    browser.wait_for_path(minor).await;
+    browser.goto(&format!("{base}{minor}/edit")).await;
+    browser.click("#update_corrects_data_mistake-no").await;
+    browser
+        .fill("#external_edit_summary", "Clarified the survey description")
+        .await;
+    browser
+        .click("form[data-autosave] button[type=submit]")
+        .await;
+    browser.wait_for_path(minor).await;
+    for action in [
+        "save-and-review",
+        "send-to-department-review",
+        "send-to-approved",
+    ] {
+        browser.click(&format!("button[value={action}]")).await;
+        browser.wait_for_path(minor).await;
+    }
+    assert_eq!(browser.text_of("#status").await, "Published");
+    // The minor version kept the upload, file included.
+    browser.goto(&format!("{base}{minor}/upload")).await;
+    assert!(browser.text_of("main").await.contains("Smoking rates"));
+    let builds: i64 = {
+        use diesel::prelude::*;
+        almanac_content::schema::build::table
+            .count()
+            .get_result(&mut app.conn())
+            .unwrap()
+    };
+    assert_eq!(builds, 2, "one build per publication");
+    let _ = std::fs::remove_file(csv);
+    browser.close().await;
+    server.abort();
+}

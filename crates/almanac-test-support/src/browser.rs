@@ -171,6 +171,29 @@ impl Browser {
         }
     }
 
+    /// Chooses the option at `index` (0 is the first) of the `<select>` matching `css`.
+    pub async fn select_index(&self, css: &str, index: usize) {
+        let select = self.find(css).await;
+        if let Err(error) = select.select_by_index(index).await {
+            panic!(
+                "choose option {index} of `{css}` on {}: {error}",
+                self.url().await
+            );
+        }
+    }
+
+    /// Puts the file at `path` in the file input matching `css`.
+    pub async fn attach_file(&self, css: &str, path: &Path) {
+        let input = self.find(css).await;
+        if let Err(error) = input.send_keys(&path.display().to_string()).await {
+            panic!(
+                "attach {} to `{css}` on {}: {error}",
+                path.display(),
+                self.url().await
+            );
+        }
+    }
+
     /// Waits (up to 5 s) until the current page's path is `path`: a click that submits a form
     /// returns before the next page has loaded.
     pub async fn wait_for_path(&self, path: &str) {
