@@ -152,6 +152,19 @@ async fn a_review_link_opens_the_page_without_an_account_until_it_is_replaced() 
     assert_eq!(review.header("cache-control"), "private, no-store");
     assert_eq!(review.header("x-robots-tag"), "noindex, nofollow");
 
+    // The page's data can be downloaded through the link, without an account.
+    let stored = app
+        .upload_dir
+        .path()
+        .join(format!("{}/1.0/source", page.measure_id));
+    std::fs::create_dir_all(&stored).unwrap();
+    std::fs::write(stored.join("data.csv"), "ethnicity,rate\nAsian,9\n").unwrap();
+    review.assert_contains(&format!("/review/{token}/downloads/data.csv"));
+    let download = reviewer.get(&format!("/review/{token}/downloads/data.csv")).await;
+    assert_eq!(download.status, StatusCode::OK);
+    assert_eq!(download.body, "ethnicity,rate\nAsian,9\n");
+    assert_eq!(download.header("cache-control"), "private, no-store");
+
     let tampered = reviewer.get(&format!("/review/{token}x")).await;
     assert_eq!(tampered.status, StatusCode::NOT_FOUND);
     tampered.assert_contains("This review link is not valid");

@@ -151,6 +151,31 @@ pub fn measure_page(
     mode: Mode,
     settings: &SiteSettings,
 ) -> Result<String, RenderError> {
+    let downloads = format!("{}/{}/downloads", page.path(), page.version.version());
+    render_measure_page(page, mode, settings, &downloads)
+}
+
+/// A measure page as a review link shows it: a preview whose download links go through the
+/// link (`/review/<token>/downloads/…`), so a reviewer without an account can open them.
+pub fn review_page(
+    page: &MeasurePage,
+    settings: &SiteSettings,
+    token: &str,
+) -> Result<String, RenderError> {
+    render_measure_page(
+        page,
+        Mode::Preview,
+        settings,
+        &format!("/review/{token}/downloads"),
+    )
+}
+
+fn render_measure_page(
+    page: &MeasurePage,
+    mode: Mode,
+    settings: &SiteSettings,
+    downloads_prefix: &str,
+) -> Result<String, RenderError> {
     let version = &page.version;
     let status = version.status();
     let mut layout = Layout::new(settings, mode);
@@ -226,14 +251,9 @@ pub fn measure_page(
         .filter(|upload| mode == Mode::Preview || upload.is_clean())
         .map(|upload| DownloadView {
             title: upload.title.clone(),
-            url: upload.is_clean().then(|| {
-                format!(
-                    "{}/{}/downloads/{}",
-                    page.path(),
-                    version.version(),
-                    upload.file_name
-                )
-            }),
+            url: upload
+                .is_clean()
+                .then(|| format!("{downloads_prefix}/{}", upload.file_name)),
             description: upload.description.clone(),
             size: human_size(upload.size_bytes),
             note: (!upload.is_clean()).then_some("Not available until it passes its virus scan"),

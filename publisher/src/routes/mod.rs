@@ -120,6 +120,10 @@ pub fn router(state: AppState) -> Router {
         )
         .merge(uploads::routes())
         .route("/review/{token}", get(versions::review_page))
+        .route(
+            "/review/{token}/downloads/{file_name}",
+            get(versions::review_download),
+        )
         .merge(topics::routes())
         .merge(lifecycle::routes())
         .merge(data_sources::routes())

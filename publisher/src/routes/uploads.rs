@@ -566,7 +566,16 @@ pub async fn download(
     Path(path): Path<FilePath>,
 ) -> Result<Response, AppError> {
     let page = load(&state, &user, &path.version_path()).await?;
-    let (version_id, file_name) = (page.version.id, path.file_name.clone());
+    serve_clean_file(&state, &page.version, &path.file_name).await
+}
+
+/// The stored file of a CLEAN upload of `version`, as a CSV attachment; 404 otherwise.
+pub(crate) async fn serve_clean_file(
+    state: &AppState,
+    version: &almanac_content::models::MeasureVersion,
+    file_name: &str,
+) -> Result<Response, AppError> {
+    let (version_id, file_name) = (version.id, file_name.to_owned());
     let row = state
         .db
         .run(move |conn| Ok(uploads::find_upload(conn, version_id, &file_name)?))
@@ -574,8 +583,8 @@ pub async fn download(
         .filter(Upload::is_clean)
         .ok_or(AppError::NotFound)?;
     let key = StoreKey::new(
-        page.version.measure_id,
-        page.version.version().to_string(),
+        version.measure_id,
+        version.version().to_string(),
         row.file_name.clone(),
     );
     let bytes = state

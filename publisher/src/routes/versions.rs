@@ -400,10 +400,11 @@ pub async fn review_page(
     Path(token): Path<String>,
 ) -> Result<Response, AppError> {
     let keys = state.review_links.keys.clone();
+    let lookup = token.clone();
     let page = state
         .db
         .run(
-            move |conn| match review::find(conn, &keys, &token, Utc::now()) {
+            move |conn| match review::find(conn, &keys, &lookup, Utc::now()) {
                 Ok(version) => Ok(measure_page(conn, version.id)?),
                 Err(ReviewError::Database(error)) => Err(error.into()),
                 Err(_) => Ok(None),
@@ -411,12 +412,9 @@ pub async fn review_page(
         )
         .await?;
     let mut response = match page {
-        Some(page) => Html(almanac_render::measure_page(
-            &page,
-            almanac_render::Mode::Preview,
-            &state.site,
-        )?)
-        .into_response(),
+        Some(page) => {
+            Html(almanac_render::review_page(&page, &state.site, &token)?).into_response()
+        }
         None => AppError::LinkNotValid.into_response(),
     };
     let headers = response.headers_mut();
@@ -427,6 +425,33 @@ pub async fn review_page(
     headers.insert(
         "x-robots-tag",
         HeaderValue::from_static("noindex, nofollow"),
+    );
+    Ok(response)
+}
+
+/// A source-data file, for a reader who holds the review link; the same rules as the page.
+pub async fn review_download(
+    State(state): State<AppState>,
+    _visitor: Visitor,
+    Path((token, file_name)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let keys = state.review_links.keys.clone();
+    let version = state
+        .db
+        .run(
+            move |conn| match review::find(conn, &keys, &token, Utc::now()) {
+                Ok(version) => Ok(Some(version)),
+                Err(ReviewError::Database(error)) => Err(error.into()),
+                Err(_) => Ok(None),
+            },
+        )
+        .await?
+        .ok_or(AppError::LinkNotValid)?;
+    let mut response =
+        crate::routes::uploads::serve_clean_file(&state, &version, &file_name).await?;
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
     );
     Ok(response)
 }
