@@ -430,6 +430,14 @@ fn routes() -> Vec<(&'static str, Build, [u16; 6])> {
             post(|_, fixture| (format!("/cms/{}/1.0/copy", fixture.review.path), Vec::new())),
             [303, 403, 403, 403, 403, 303],
         ),
+        // The API takes bearer tokens only: a session is not enough.
+        ("API without a token", get("/api/v1/topics"), [401; 6]),
+        ("API description", get("/api/v1/openapi.json"), ANY),
+        (
+            "make an API token (no name)",
+            post(|_, _| ("/account/api-tokens".to_owned(), fields(&[("name", "")]))),
+            [303, 422, 422, 422, 422, 422],
+        ),
         ("admin index", get("/admin"), ADMINS),
         ("user list", get("/admin/users"), ADMINS),
         ("invite form", get("/admin/users/add"), ADMINS),

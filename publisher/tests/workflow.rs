@@ -160,7 +160,9 @@ async fn a_review_link_opens_the_page_without_an_account_until_it_is_replaced() 
     std::fs::create_dir_all(&stored).unwrap();
     std::fs::write(stored.join("data.csv"), "ethnicity,rate\nAsian,9\n").unwrap();
     review.assert_contains(&format!("/review/{token}/downloads/data.csv"));
-    let download = reviewer.get(&format!("/review/{token}/downloads/data.csv")).await;
+    let download = reviewer
+        .get(&format!("/review/{token}/downloads/data.csv"))
+        .await;
     assert_eq!(download.status, StatusCode::OK);
     assert_eq!(download.body, "ethnicity,rate\nAsian,9\n");
     assert_eq!(download.header("cache-control"), "private, no-store");

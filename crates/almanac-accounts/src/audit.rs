@@ -13,6 +13,8 @@ almanac_content::stored_enum! {
     /// What happened. Stored as text; new actions may be added, none renamed.
     pub enum AuditAction ("audit action") {
         Login => "login",
+        ApiTokenIssued => "api_token_issued",
+        ApiTokenRevoked => "api_token_revoked",
         LoginFailed => "login_failed",
         AccountLocked => "account_locked",
         Logout => "logout",

@@ -12,6 +12,7 @@
 //! Every function takes the time as an argument (`now`) so that expiry is testable, and a
 //! connection so that the caller chooses the transaction. Nothing here knows about HTTP.
 
+pub mod api_tokens;
 pub mod audit;
 pub mod emails;
 pub mod keys;

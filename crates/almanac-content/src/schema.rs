@@ -13,6 +13,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    api_token (id) {
+        id -> Int4,
+        user_id -> Int4,
+        name -> Text,
+        token_hash -> Text,
+        created_at -> Timestamptz,
+        last_used_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     audit_event (id) {
         id -> Int8,
         occurred_at -> Timestamptz,
@@ -364,6 +376,7 @@ diesel::table! {
 }
 
 diesel::joinable!(account_token -> users (user_id));
+diesel::joinable!(api_token -> users (user_id));
 diesel::joinable!(data_source -> frequency_of_release (frequency_of_release_id));
 diesel::joinable!(data_source -> organisation (publisher_id));
 diesel::joinable!(data_source -> type_of_statistic (type_of_statistic_id));
@@ -392,6 +405,7 @@ diesel::joinable!(user_session -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     account_token,
+    api_token,
     audit_event,
     build,
     classification,

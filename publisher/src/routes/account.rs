@@ -4,7 +4,7 @@ use crate::pages::Form;
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use chrono::Utc;
 use serde::Deserialize;
@@ -27,19 +27,38 @@ struct OverviewPage {
     two_factor_on: bool,
     two_factor_required: bool,
     recovery_codes_left: i64,
+    tokens: Vec<almanac_accounts::api_tokens::ApiToken>,
+    errors: FormErrors,
+    new_token: String,
 }
 
-pub async fn overview(
-    State(state): State<AppState>,
-    user: SignedIn,
-) -> Result<Html<String>, AppError> {
+pub async fn overview(State(state): State<AppState>, user: SignedIn) -> Result<Response, AppError> {
+    overview_page(&state, &user, FormErrors::default(), String::new()).await
+}
+
+async fn overview_page(
+    state: &AppState,
+    user: &SignedIn,
+    errors: FormErrors,
+    new_token: String,
+) -> Result<Response, AppError> {
     let user_id = user.user.id;
-    let recovery_codes_left = state
+    let (recovery_codes_left, tokens) = state
         .db
-        .run(move |conn| Ok(two_factor::remaining_recovery_codes(conn, user_id)?))
+        .run(move |conn| {
+            Ok((
+                two_factor::remaining_recovery_codes(conn, user_id)?,
+                almanac_accounts::api_tokens::list(conn, user_id)?,
+            ))
+        })
         .await?;
     let kind = user.user.user_type();
-    render(&OverviewPage {
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let body = render(&OverviewPage {
         chrome: user.chrome(),
         email: user.user.email.clone(),
         role: kind.map(|kind| kind.label()).unwrap_or("Unknown"),
@@ -47,7 +66,71 @@ pub async fn overview(
         two_factor_required: kind
             .is_some_and(|kind| state.config.accounts.requires_two_factor(kind)),
         recovery_codes_left,
-    })
+        tokens,
+        errors,
+        new_token,
+    })?;
+    Ok((status, body).into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct TokenForm {
+    name: String,
+}
+
+/// Makes an API token and shows it, once.
+pub async fn new_api_token(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Form(form): Form<TokenForm>,
+) -> Result<Response, AppError> {
+    let (account, origin) = (user.user.clone(), user.origin());
+    let made = state
+        .db
+        .run(move |conn| {
+            match almanac_accounts::api_tokens::issue(conn, &account, &origin, &form.name) {
+                Ok(token) => Ok(Ok(token)),
+                Err(almanac_accounts::api_tokens::ApiTokenError::Database(error)) => {
+                    Err(error.into())
+                }
+                Err(other) => Ok(Err(other.to_string())),
+            }
+        })
+        .await?;
+    match made {
+        Ok(token) => overview_page(&state, &user, FormErrors::default(), token).await,
+        Err(message) => {
+            overview_page(
+                &state,
+                &user,
+                FormErrors::one("token_name", message),
+                String::new(),
+            )
+            .await
+        }
+    }
+}
+
+pub async fn revoke_api_token(
+    State(state): State<AppState>,
+    user: SignedIn,
+    axum::extract::Path(id): axum::extract::Path<i32>,
+) -> Result<Response, AppError> {
+    let (account, origin) = (user.user.clone(), user.origin());
+    state
+        .db
+        .run(move |conn| {
+            match almanac_accounts::api_tokens::revoke(conn, &account, &origin, id, Utc::now()) {
+                Ok(()) => Ok(()),
+                Err(almanac_accounts::api_tokens::ApiTokenError::Database(error)) => {
+                    Err(error.into())
+                }
+                Err(_) => Err(AppError::NotFound),
+            }
+        })
+        .await?;
+    Ok(Redirect::to("/account").into_response())
 }
 
 #[derive(Template)]

@@ -3,6 +3,7 @@
 
 mod account;
 mod admin;
+pub mod api;
 mod auth;
 mod cms;
 mod data_sources;
@@ -56,6 +57,11 @@ pub fn router(state: AppState) -> Router {
             get(account::enrol_form).post(account::enrol),
         )
         .route("/account/recovery-codes", post(account::new_recovery_codes))
+        .route("/account/api-tokens", post(account::new_api_token))
+        .route(
+            "/account/api-tokens/{id}/revoke",
+            post(account::revoke_api_token),
+        )
         .route("/admin", get(admin::index))
         .route("/admin/users", get(admin::users))
         .route("/admin/users/add", get(admin::add_form).post(admin::add))
@@ -125,6 +131,7 @@ pub fn router(state: AppState) -> Router {
             get(versions::review_download),
         )
         .merge(topics::routes())
+        .merge(api::routes())
         .merge(lifecycle::routes())
         .merge(data_sources::routes())
         // GOV.UK Frontend's stylesheet refers to /assets/fonts and /assets/images.
