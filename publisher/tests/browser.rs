@@ -285,7 +285,7 @@ async fn a_measure_goes_from_creation_to_a_published_minor_update() {
     browser
         .click("form[data-autosave] button[type=submit]")
         .await;
-    browser.wait_for_path(page).await;
+    browser.wait_for_url_ending("?done=saved").await;
     assert_accessible(&browser).await;
 
     // Uploads the source data (scanned by clamd).
@@ -296,7 +296,7 @@ async fn a_measure_goes_from_creation_to_a_published_minor_update() {
     browser.fill("#title", "Smoking rates").await;
     browser.attach_file("#file", &csv).await;
     browser.click("form[enctype] button[type=submit]").await;
-    browser.wait_for_path(page).await;
+    browser.wait_for_url_ending("?done=upload").await;
     assert!(
         browser
             .text_of(".govuk-notification-banner")
@@ -320,11 +320,13 @@ async fn a_measure_goes_from_creation_to_a_published_minor_update() {
     // Sends it to review, and on to the department.
     browser.goto(&format!("{base}{page}")).await;
     browser.click("button[value=save-and-review]").await;
-    browser.wait_for_path(page).await;
+    browser.wait_for_url_ending("?done=save-and-review").await;
     browser
         .click("button[value=send-to-department-review]")
         .await;
-    browser.wait_for_path(page).await;
+    browser
+        .wait_for_url_ending("?done=send-to-department-review")
+        .await;
     assert_accessible(&browser).await;
     let review_link = browser
         .execute("return document.querySelector('#review-link-url').value;")
@@ -354,14 +356,14 @@ async fn a_measure_goes_from_creation_to_a_published_minor_update() {
     browser.click("button[type=submit].govuk-button").await;
     browser.wait_for_path(page).await;
     browser.click("button[value=send-to-approved]").await;
-    browser.wait_for_path(page).await;
+    browser.wait_for_url_ending("?done=send-to-approved").await;
     assert_eq!(browser.text_of("#status").await, "Published");
 
     // A minor update, corrected and published in turn.
     browser.click("#update_type").await;
     browser.click("form[action$='/new-version'] button").await;
     let minor = "/cms/health/sub/smoking-by-ethnicity/1.1";
-    browser.wait_for_path(minor).await;
+    browser.wait_for_url_ending("?done=new-version").await;
     browser.goto(&format!("{base}{minor}/edit")).await;
     browser.click("#update_corrects_data_mistake-no").await;
     browser
@@ -370,14 +372,16 @@ async fn a_measure_goes_from_creation_to_a_published_minor_update() {
     browser
         .click("form[data-autosave] button[type=submit]")
         .await;
-    browser.wait_for_path(minor).await;
+    browser.wait_for_url_ending("?done=saved").await;
     for action in [
         "save-and-review",
         "send-to-department-review",
         "send-to-approved",
     ] {
         browser.click(&format!("button[value={action}]")).await;
-        browser.wait_for_path(minor).await;
+        browser
+            .wait_for_url_ending(&format!("?done={action}"))
+            .await;
     }
     assert_eq!(browser.text_of("#status").await, "Published");
     // The minor version kept the upload, file included.

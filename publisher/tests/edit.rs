@@ -330,3 +330,43 @@ async fn autosave_saves_drafts_and_refuses_stale_ones_with_json() {
         "nothing overwritten"
     );
 }
+
+#[tokio::test]
+async fn a_save_reaches_a_page_that_was_renamed_meanwhile() {
+    let app = TestApp::new();
+    let page = fixtures::page(&mut app.conn(), "health", "DRAFT", true);
+    let first = app.user("first@ons.gov.uk", UserType::CentralEditor);
+    let second = app.user("second@ons.gov.uk", UserType::CentralEditor);
+    let lock = stored(&app, page.version_id).3;
+    let form_page = app
+        .signed_in(&second)
+        .get(&format!("/cms/{}/1.0/edit", page.path))
+        .await;
+    let action = format!("/cms/versions/{}/edit", page.version_id);
+    form_page.assert_contains(&format!(r#"action="{action}""#));
+    // The first editor renames the page, which moves its address.
+    app.signed_in(&first)
+        .post(
+            &action,
+            &pairs(&form(lock, &[("title", "Employment rates by ethnicity")])),
+        )
+        .await
+        .assert_redirect("/cms/health/sub/employment-rates-by-ethnicity/1.0?done=saved");
+    // The second still posts to the same place: a conflict page, not a lost form.
+    let conflict = app
+        .signed_in(&second)
+        .post(
+            &action,
+            &pairs(&form(lock, &[("summary", "My careful words")])),
+        )
+        .await;
+    assert_eq!(conflict.status, StatusCode::UNPROCESSABLE_ENTITY);
+    conflict.assert_contains("‘Title’ has been updated by first@ons.gov.uk");
+    conflict.assert_contains("My careful words");
+    let dept = app.user("analyst@dwp.gov.uk", UserType::Departmental);
+    let refused = app
+        .signed_in(&dept)
+        .post(&action, &pairs(&form(lock, &[])))
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+}

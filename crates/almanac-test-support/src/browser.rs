@@ -238,6 +238,22 @@ impl Browser {
         }
     }
 
+    /// Waits (up to 5 s) until the current address ends with `suffix`: for a form that posts
+    /// and comes back to the same path with a new query, such as `?done=saved`.
+    pub async fn wait_for_url_ending(&self, suffix: &str) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            let current = self.url().await;
+            if current.ends_with(suffix) {
+                return;
+            }
+            if std::time::Instant::now() > deadline {
+                panic!("expected an address ending {suffix}, still on {current} after 5s");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Runs `script` in the page (`return ...;` gives the result) and returns its JSON value.
     pub async fn execute(&self, script: &str) -> Value {
         match self.client().execute(script, Vec::new()).await {

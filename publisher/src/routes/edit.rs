@@ -19,7 +19,7 @@ use crate::AppState;
 use crate::auth::SignedIn;
 use crate::error::AppError;
 use crate::pages::{Chrome, Form, FormErrors, render};
-use crate::routes::versions::{VersionPath, load};
+use crate::routes::versions::{VersionPath, load, load_by_id};
 
 /// One text field of the form, ready for the template.
 pub struct FieldView {
@@ -163,6 +163,28 @@ pub async fn save(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let (page, _) = load(&state, &user, &path).await?;
+    save_page(&state, &user, page, pairs).await
+}
+
+/// The edit form posts here, by the version's id, so a save still lands when someone else
+/// has renamed the page (and so moved its address) since the form was opened.
+pub async fn save_by_id(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(id): Path<i32>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let (page, _) = load_by_id(&state, &user, id).await?;
+    save_page(&state, &user, page, pairs).await
+}
+
+async fn save_page(
+    state: &AppState,
+    user: &SignedIn,
+    page: MeasurePage,
+    pairs: Vec<(String, String)>,
+) -> Result<Response, AppError> {
+    let url = format!("/cms{}/{}", page.path(), page.version.version());
     let input = input_from(pairs);
     let (actor, origin, version_id, submitted) = (
         user.user.clone(),
@@ -196,13 +218,15 @@ pub async fn save(
         Ok(SaveOutcome::Saved(saved)) => {
             // Version 1.0's address follows its title, so go to wherever it now is.
             let measure = if saved.version_major == 1 && saved.version_minor == 0 {
-                slug_of(&state, saved.measure_id).await?
+                slug_of(state, saved.measure_id).await?
             } else {
-                path.measure.clone()
+                page.measure_slug.clone()
             };
             Ok(Redirect::to(&format!(
                 "/cms/{}/{}/{measure}/{}?done=saved",
-                path.topic, path.subtopic, path.version
+                page.topic_slug,
+                page.subtopic_slug,
+                saved.version()
             ))
             .into_response())
         }
@@ -212,18 +236,9 @@ pub async fn save(
             kept.lock_version = current.lock_version;
             let mut page = page;
             page.version = current;
-            edit_page(
-                &state,
-                &user,
-                page,
-                path.url(),
-                kept,
-                FormErrors::default(),
-                changes,
-            )
-            .await
+            edit_page(state, user, page, url, kept, FormErrors::default(), changes).await
         }
-        Err(errors) => edit_page(&state, &user, page, path.url(), input, errors, Vec::new()).await,
+        Err(errors) => edit_page(state, user, page, url, input, errors, Vec::new()).await,
     }
 }
 
@@ -244,6 +259,25 @@ pub async fn autosave(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let (page, _) = load(&state, &user, &path).await?;
+    autosave_page(&state, &user, page, pairs).await
+}
+
+pub async fn autosave_by_id(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(id): Path<i32>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let (page, _) = load_by_id(&state, &user, id).await?;
+    autosave_page(&state, &user, page, pairs).await
+}
+
+async fn autosave_page(
+    state: &AppState,
+    user: &SignedIn,
+    page: MeasurePage,
+    pairs: Vec<(String, String)>,
+) -> Result<Response, AppError> {
     let input = input_from(pairs);
     let (actor, origin, version_id) = (user.user.clone(), user.origin(), page.version.id);
     let outcome = state

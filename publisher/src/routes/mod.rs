@@ -108,6 +108,8 @@ pub fn router(state: AppState) -> Router {
             "/cms/{topic}/{subtopic}/{measure}/{version}/autosave",
             post(edit::autosave),
         )
+        .route("/cms/versions/{id}/edit", post(edit::save_by_id))
+        .route("/cms/versions/{id}/autosave", post(edit::autosave_by_id))
         .route(
             "/cms/{topic}/{subtopic}/measure/new",
             get(edit::new_measure_form).post(edit::new_measure),

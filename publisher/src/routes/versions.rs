@@ -75,6 +75,33 @@ pub(super) async fn load(
         .await
 }
 
+/// The same, found by the version's id (which never changes, unlike its address).
+pub(super) async fn load_by_id(
+    state: &AppState,
+    user: &SignedIn,
+    version_id: i32,
+) -> Result<(MeasurePage, bool), AppError> {
+    let reader = user.user.clone();
+    state
+        .db
+        .run(move |conn| {
+            let missing = || {
+                if reader.user_type() == Some(UserType::Departmental) {
+                    AppError::Forbidden
+                } else {
+                    AppError::NotFound
+                }
+            };
+            let page = measure_page(conn, version_id)?.ok_or_else(missing)?;
+            if !can_access_measure(conn, &reader, page.version.measure_id)? {
+                return Err(AppError::Forbidden);
+            }
+            let testing = workflow::in_testing_space(conn, page.version.measure_id)?;
+            Ok((page, testing))
+        })
+        .await
+}
+
 #[derive(Template)]
 #[template(path = "publisher/cms/version.html")]
 struct VersionPage {
