@@ -51,28 +51,28 @@ pub(super) async fn load(
         path.subtopic.clone(),
         path.measure.clone(),
     );
-    let reader = user.user.clone();
-    state
+    let found = state
         .db
         .run(move |conn| {
-            let missing = || {
-                if reader.user_type() == Some(UserType::Departmental) {
-                    AppError::Forbidden
-                } else {
-                    AppError::NotFound
-                }
-            };
-            let (listing, version_id) =
-                measures::find_version(conn, &topic, &subtopic, &measure, number)?
-                    .ok_or_else(missing)?;
-            if !can_access_measure(conn, &reader, listing.id)? {
-                return Err(AppError::Forbidden);
-            }
-            let page = measure_page(conn, version_id)?.ok_or_else(missing)?;
-            let testing = workflow::in_testing_space(conn, listing.id)?;
-            Ok((page, testing))
+            Ok(measures::find_version(
+                conn, &topic, &subtopic, &measure, number,
+            )?)
         })
-        .await
+        .await?;
+    match found {
+        Some((_, version_id)) => load_by_id(state, user, version_id).await,
+        None => Err(missing(&user.user)),
+    }
+}
+
+/// What a version the user cannot find is: to departmental users, the same 403 as one not
+/// shared with them, so that it says nothing of what exists.
+fn missing(user: &almanac_content::models::User) -> AppError {
+    if user.user_type() == Some(UserType::Departmental) {
+        AppError::Forbidden
+    } else {
+        AppError::NotFound
+    }
 }
 
 /// The same, found by the version's id (which never changes, unlike its address).
@@ -85,14 +85,7 @@ pub(super) async fn load_by_id(
     state
         .db
         .run(move |conn| {
-            let missing = || {
-                if reader.user_type() == Some(UserType::Departmental) {
-                    AppError::Forbidden
-                } else {
-                    AppError::NotFound
-                }
-            };
-            let page = measure_page(conn, version_id)?.ok_or_else(missing)?;
+            let page = measure_page(conn, version_id)?.ok_or_else(|| missing(&reader))?;
             if !can_access_measure(conn, &reader, page.version.measure_id)? {
                 return Err(AppError::Forbidden);
             }
