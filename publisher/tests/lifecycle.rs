@@ -91,3 +91,64 @@ async fn admins_archive_with_a_replacement_and_developers_copy() {
         .await
         .assert_contains("COPY OF Employment by ethnicity");
 }
+
+#[tokio::test]
+async fn the_subtopic_page_lists_pages_in_order_and_admins_reorder_them() {
+    let app = TestApp::new();
+    let first = fixtures::page(&mut app.conn(), "health", "APPROVED", true);
+    let second = fixtures::page(&mut app.conn(), "health", "DRAFT", true);
+    let admin = app.user("admin@ons.gov.uk", UserType::Admin);
+    let editor = app.user("editor@ons.gov.uk", UserType::CentralEditor);
+    let dept = app.user("analyst@dwp.gov.uk", UserType::Departmental);
+    let mut browser = app.signed_in(&admin);
+    let listing = browser.get("/cms/health/sub").await;
+    assert_eq!(listing.status, StatusCode::OK);
+    let slug = |page: &fixtures::Page| page.path.rsplit('/').next().unwrap().to_owned();
+    let (a, b) = (slug(&first), slug(&second));
+    assert!(listing.body.find(&a).unwrap() < listing.body.find(&b).unwrap());
+    browser
+        .post(
+            &format!("/cms/health/sub/order/{}/up", second.measure_id),
+            &[],
+        )
+        .await
+        .assert_redirect("/cms/health/sub");
+    let reordered = browser.get("/cms/health/sub").await;
+    assert!(reordered.body.find(&b).unwrap() < reordered.body.find(&a).unwrap());
+    let refused = browser
+        .post(
+            &format!("/cms/health/sub/order/{}/up", second.measure_id),
+            &[],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    refused.assert_contains("This page is already first");
+    assert_eq!(
+        browser.get("/cms/health/nowhere").await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    let mut editor_browser = app.signed_in(&editor);
+    assert!(
+        !editor_browser
+            .get("/cms/health/sub")
+            .await
+            .body
+            .contains("Move up")
+    );
+    assert_eq!(
+        editor_browser
+            .post(
+                &format!("/cms/health/sub/order/{}/down", second.measure_id),
+                &[]
+            )
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let dept_page = app.signed_in(&dept).get("/cms/health/sub").await;
+    assert!(
+        !dept_page.body.contains(&a) && !dept_page.body.contains(&b),
+        "nothing is shared with them"
+    );
+}

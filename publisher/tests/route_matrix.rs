@@ -438,6 +438,22 @@ fn routes() -> Vec<(&'static str, Build, [u16; 6])> {
             post(|_, _| ("/account/api-tokens".to_owned(), fields(&[("name", "")]))),
             [303, 422, 422, 422, 422, 422],
         ),
+        (
+            "subtopic page",
+            get("/cms/health/sub"),
+            [303, 200, 200, 200, 200, 200],
+        ),
+        (
+            // The review page is first in its subtopic (the copies come after it): it cannot move up.
+            "move a page (first, up)",
+            post(|_, fixture| {
+                (
+                    format!("/cms/health/sub/order/{}/up", fixture.review.measure_id),
+                    Vec::new(),
+                )
+            }),
+            [303, 403, 403, 403, 422, 422],
+        ),
         ("admin index", get("/admin"), ADMINS),
         ("user list", get("/admin/users"), ADMINS),
         ("invite form", get("/admin/users/add"), ADMINS),

@@ -53,6 +53,7 @@ almanac_content::stored_enum! {
         VersionDeleted => "version_deleted",
         MeasureArchived => "measure_archived",
         MeasureCopied => "measure_copied",
+        MeasuresReordered => "measures_reordered",
     }
 }
 

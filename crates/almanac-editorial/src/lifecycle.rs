@@ -234,3 +234,71 @@ pub fn copy_measure(
         Ok(copy)
     })
 }
+
+/// Moves a measure one place up or down among its subtopic's measures (ORDER_MEASURES) and
+/// requests a build, since topic pages list measures in this order. Positions are renumbered
+/// 0, 1, 2… so that gaps and ties from older data disappear.
+pub fn move_measure(
+    conn: &mut PgConnection,
+    actor: &User,
+    origin: &Origin,
+    measure_id: i32,
+    up: bool,
+) -> Result<(), LifecycleError> {
+    if !actor.can(Capability::OrderMeasures) {
+        return Err(LifecycleError::Forbidden);
+    }
+    conn.transaction(|conn| {
+        let subtopic_id: i32 = measure::table
+            .find(measure_id)
+            .select(measure::subtopic_id)
+            .first(conn)
+            .optional()?
+            .ok_or(LifecycleError::Unknown)?;
+        let mut order: Vec<i32> = measure::table
+            .filter(measure::subtopic_id.eq(subtopic_id))
+            .order((measure::position, measure::id))
+            .select(measure::id)
+            .for_update()
+            .load(conn)?;
+        let at = order
+            .iter()
+            .position(|id| *id == measure_id)
+            .ok_or(LifecycleError::Unknown)?;
+        let to = if up {
+            at.checked_sub(1)
+        } else {
+            Some(at + 1).filter(|to| *to < order.len())
+        };
+        let Some(to) = to else {
+            return Err(LifecycleError::Invalid(if up {
+                "This page is already first"
+            } else {
+                "This page is already last"
+            }));
+        };
+        order.swap(at, to);
+        for (position, id) in order.iter().enumerate() {
+            diesel::update(measure::table.find(id))
+                .set(measure::position.eq(position as i32))
+                .execute(conn)?;
+        }
+        builds::request(
+            conn,
+            &actor.email,
+            &format!("reordered the measures of subtopic {subtopic_id}"),
+        )?;
+        audit::record(
+            conn,
+            origin,
+            Actor::User(actor),
+            AuditAction::MeasuresReordered,
+            Some(Subject {
+                kind: "subtopic",
+                id: subtopic_id.to_string(),
+            }),
+            json!({ "order": order }),
+        )?;
+        Ok(())
+    })
+}

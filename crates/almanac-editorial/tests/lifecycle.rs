@@ -198,3 +198,36 @@ fn developers_copy_a_measure_as_a_new_draft() {
         .unwrap();
     assert_eq!(slug_again, format!("{slug}-copy"));
 }
+
+#[test]
+fn measures_move_up_and_down_within_their_subtopic_with_a_build() {
+    use almanac_editorial::lifecycle::move_measure;
+    let database = TestDatabase::new();
+    let conn = &mut database.conn();
+    let admin = user(conn, "admin@x.gov.uk", UserType::Admin);
+    let editor = user(conn, "editor@x.gov.uk", UserType::CentralEditor);
+    let pages: Vec<i32> = (0..3)
+        .map(|_| page(conn, "health", "APPROVED", true).measure_id)
+        .collect();
+    let order = |conn: &mut PgConnection| -> Vec<i32> {
+        measure::table
+            .order((measure::position, measure::id))
+            .select(measure::id)
+            .load(conn)
+            .unwrap()
+    };
+    assert!(matches!(
+        move_measure(conn, &editor, &Origin::default(), pages[2], true),
+        Err(LifecycleError::Forbidden)
+    ));
+    move_measure(conn, &admin, &Origin::default(), pages[2], true).unwrap();
+    assert_eq!(order(conn), [pages[0], pages[2], pages[1]]);
+    move_measure(conn, &admin, &Origin::default(), pages[0], false).unwrap();
+    assert_eq!(order(conn), [pages[2], pages[0], pages[1]]);
+    assert!(matches!(
+        move_measure(conn, &admin, &Origin::default(), pages[2], true),
+        Err(LifecycleError::Invalid("This page is already first"))
+    ));
+    let builds: i64 = build::table.count().get_result(conn).unwrap();
+    assert_eq!(builds, 2);
+}

@@ -84,3 +84,178 @@ pub async fn versions(
         versions,
     })
 }
+
+/// A measure as the subtopic page lists it.
+pub struct SubtopicMeasure {
+    pub id: i32,
+    pub slug: String,
+    pub title: String,
+    pub status: String,
+    pub version: String,
+    pub retired: bool,
+}
+
+#[derive(Template)]
+#[template(path = "publisher/cms/subtopic.html")]
+struct SubtopicPage {
+    chrome: Chrome,
+    errors: crate::pages::FormErrors,
+    topic_slug: String,
+    topic_title: String,
+    subtopic_slug: String,
+    subtopic_title: String,
+    measures: Vec<SubtopicMeasure>,
+    can_order: bool,
+    can_create: bool,
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct SubtopicPath {
+    topic: String,
+    subtopic: String,
+}
+
+/// A subtopic's measures in their order, each with its newest version; departmental users
+/// see only the ones shared with them.
+async fn subtopic_page(
+    state: &AppState,
+    user: &SignedIn,
+    path: &SubtopicPath,
+    errors: crate::pages::FormErrors,
+) -> Result<Response, AppError> {
+    use almanac_content::schema::{measure, measure_version, subtopic, topic};
+    use diesel::prelude::*;
+    let (topic_slug, subtopic_slug, reader) =
+        (path.topic.clone(), path.subtopic.clone(), user.user.clone());
+    let (titles, rows) = state
+        .db
+        .run(move |conn| {
+            let titles: (i32, String, String) = subtopic::table
+                .inner_join(topic::table)
+                .filter(topic::slug.eq(&topic_slug))
+                .filter(subtopic::slug.eq(&subtopic_slug))
+                .select((subtopic::id, topic::title, subtopic::title))
+                .first(conn)
+                .optional()?
+                .ok_or(AppError::NotFound)?;
+            let shared = shared_measure_ids(conn, reader.id)?;
+            let rows: Vec<(i32, String, bool, String, String, i32, i32)> = measure::table
+                .inner_join(measure_version::table)
+                .filter(measure::subtopic_id.eq(titles.0))
+                .filter(measure_version::latest.eq(true))
+                .order((measure::position, measure::id))
+                .select((
+                    measure::id,
+                    measure::slug,
+                    measure::retired,
+                    measure_version::title,
+                    measure_version::status,
+                    measure_version::version_major,
+                    measure_version::version_minor,
+                ))
+                .load(conn)?;
+            let visible = rows
+                .into_iter()
+                .filter(|row| {
+                    reader.user_type() != Some(UserType::Departmental) || shared.contains(&row.0)
+                })
+                .map(
+                    |(id, slug, retired, title, status, major, minor)| SubtopicMeasure {
+                        id,
+                        slug,
+                        title,
+                        status,
+                        version: format!("{major}.{minor}"),
+                        retired,
+                    },
+                )
+                .collect::<Vec<_>>();
+            Ok(((titles.1, titles.2), visible))
+        })
+        .await?;
+    let status = if errors.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let body = render(&SubtopicPage {
+        chrome: user.chrome(),
+        errors,
+        topic_slug: path.topic.clone(),
+        topic_title: titles.0,
+        subtopic_slug: path.subtopic.clone(),
+        subtopic_title: titles.1,
+        measures: rows,
+        can_order: user.user.can(almanac_content::Capability::OrderMeasures),
+        can_create: user.user.can(almanac_content::Capability::CreateMeasure),
+    })?;
+    Ok((status, body).into_response())
+}
+
+pub async fn subtopic(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(path): Path<SubtopicPath>,
+) -> Result<Response, AppError> {
+    subtopic_page(&state, &user, &path, crate::pages::FormErrors::default()).await
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct MovePath {
+    topic: String,
+    subtopic: String,
+    id: i32,
+    direction: String,
+}
+
+/// Moves a measure up or down its subtopic (ORDER_MEASURES); the site is rebuilt.
+pub async fn move_measure(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(path): Path<MovePath>,
+) -> Result<Response, AppError> {
+    user.require(almanac_content::Capability::OrderMeasures)?;
+    let up = match path.direction.as_str() {
+        "up" => true,
+        "down" => false,
+        _ => return Err(AppError::NotFound),
+    };
+    let (actor, origin, id) = (user.user.clone(), user.origin(), path.id);
+    let refused = state
+        .db
+        .run(move |conn| {
+            match almanac_editorial::lifecycle::move_measure(conn, &actor, &origin, id, up) {
+                Ok(()) => Ok(None),
+                Err(almanac_editorial::lifecycle::LifecycleError::Invalid(reason)) => {
+                    Ok(Some(reason))
+                }
+                Err(almanac_editorial::lifecycle::LifecycleError::Forbidden) => {
+                    Err(AppError::Forbidden)
+                }
+                Err(almanac_editorial::lifecycle::LifecycleError::Unknown) => {
+                    Err(AppError::NotFound)
+                }
+                Err(almanac_editorial::lifecycle::LifecycleError::Database(error)) => {
+                    Err(error.into())
+                }
+                Err(other) => Err(AppError::Internal(other.to_string())),
+            }
+        })
+        .await?;
+    let page = SubtopicPath {
+        topic: path.topic,
+        subtopic: path.subtopic,
+    };
+    match refused {
+        None => Ok(Redirect::to(&format!("/cms/{}/{}", page.topic, page.subtopic)).into_response()),
+        Some(reason) => {
+            subtopic_page(
+                &state,
+                &user,
+                &page,
+                crate::pages::FormErrors::one("order", reason),
+            )
+            .await
+        }
+    }
+}

@@ -88,6 +88,11 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/admin/audit", get(admin::audit))
         .route("/cms", get(cms::your_measures))
+        .route("/cms/{topic}/{subtopic}", get(cms::subtopic))
+        .route(
+            "/cms/{topic}/{subtopic}/order/{id}/{direction}",
+            post(cms::move_measure),
+        )
         .route(
             "/cms/{topic}/{subtopic}/{measure}/versions",
             get(cms::versions),
