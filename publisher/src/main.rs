@@ -176,9 +176,9 @@ async fn serve(config: PublisherConfig) -> anyhow::Result<()> {
             anyhow::anyhow!("cannot listen on PUBLISHER_BIND={}: {error}", config.bind)
         })?;
     tracing::info!(address = %config.bind, environment = %config.environment, "publisher listening");
-    tracing::info!(mail = %almanac_mail::Mailer::from_settings(&config.mail)?.describe(), "outgoing email");
-    let app = publisher::app(AppState::new(Db::new(pool), config)?)
-        .layer(tower_http::trace::TraceLayer::new_for_http());
+    let state = AppState::new(Db::new(pool), config)?;
+    tracing::info!(mail = %state.mailer.describe(), "outgoing email");
+    let app = publisher::app(state).layer(tower_http::trace::TraceLayer::new_for_http());
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),

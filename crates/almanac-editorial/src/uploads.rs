@@ -251,7 +251,7 @@ pub fn find_upload(
 
 #[cfg(test)]
 mod tests {
-    use almanac_accounts::users::{NewAccount, create_account, set_shared};
+    use almanac_accounts::users::set_shared;
     use almanac_content::UserType;
     use almanac_content::schema::audit_event;
     use almanac_test_support::TestDatabase;
@@ -260,15 +260,7 @@ mod tests {
     use super::*;
 
     fn user(conn: &mut PgConnection, email: &str, user_type: UserType) -> User {
-        create_account(
-            conn,
-            &NewAccount {
-                email,
-                user_type,
-                password: None,
-            },
-        )
-        .unwrap()
+        almanac_test_support::fixtures::account(conn, email, user_type)
     }
 
     fn record(

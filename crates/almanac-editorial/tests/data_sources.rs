@@ -3,7 +3,7 @@
 //! request when a published page's source changes, and URL validation.
 
 use almanac_accounts::audit::Origin;
-use almanac_accounts::users::{NewAccount, create_account, set_shared};
+use almanac_accounts::users::set_shared;
 use almanac_content::UserType;
 use almanac_content::models::User;
 use almanac_content::schema::{audit_event, build, data_source, data_source_in_measure_version};
@@ -17,15 +17,7 @@ use diesel::pg::PgConnection;
 use diesel::prelude::*;
 
 fn user(conn: &mut PgConnection, email: &str, user_type: UserType) -> User {
-    create_account(
-        conn,
-        &NewAccount {
-            email,
-            user_type,
-            password: None,
-        },
-    )
-    .unwrap()
+    almanac_test_support::fixtures::account(conn, email, user_type)
 }
 
 fn input(title: &str) -> DataSourceInput {

@@ -1,7 +1,6 @@
 //! Deleting versions and measures, archiving and copying, against a real Postgres.
 
 use almanac_accounts::audit::Origin;
-use almanac_accounts::users::{NewAccount, create_account};
 use almanac_content::models::User;
 use almanac_content::schema::{build, dimension, measure, measure_version};
 use almanac_content::{UpdateKind, UserType};
@@ -16,15 +15,7 @@ use diesel::pg::PgConnection;
 use diesel::prelude::*;
 
 fn user(conn: &mut PgConnection, email: &str, user_type: UserType) -> User {
-    create_account(
-        conn,
-        &NewAccount {
-            email,
-            user_type,
-            password: None,
-        },
-    )
-    .unwrap()
+    almanac_test_support::fixtures::account(conn, email, user_type)
 }
 
 #[test]

@@ -3,7 +3,7 @@
 //! (unpublish, audit events, the build request in the same transaction).
 
 use almanac_accounts::audit::Origin;
-use almanac_accounts::users::{NewAccount, create_account, set_shared};
+use almanac_accounts::users::set_shared;
 use almanac_content::models::{MeasureVersion, User};
 use almanac_content::schema::{audit_event, build, measure_version};
 use almanac_content::{PublishStatus, UpdateKind, UserType};
@@ -26,15 +26,7 @@ fn links() -> ReviewLinks {
 }
 
 fn user(conn: &mut PgConnection, email: &str, user_type: UserType) -> User {
-    create_account(
-        conn,
-        &NewAccount {
-            email,
-            user_type,
-            password: None,
-        },
-    )
-    .unwrap()
+    almanac_test_support::fixtures::account(conn, email, user_type)
 }
 
 fn version(conn: &mut PgConnection, id: i32) -> MeasureVersion {

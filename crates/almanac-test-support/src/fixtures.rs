@@ -116,3 +116,28 @@ pub fn page(conn: &mut PgConnection, topic_slug: &str, status: &str, complete: b
         path: format!("{topic_slug}/sub/measure-{n}"),
     }
 }
+
+/// An active account of `user_type` with no password (for tests that act as a user without
+/// signing in), with the capabilities of its type.
+pub fn account(
+    conn: &mut PgConnection,
+    email: &str,
+    user_type: almanac_content::UserType,
+) -> almanac_content::models::User {
+    use almanac_content::schema::users;
+    let capabilities: Vec<Option<String>> = user_type
+        .capabilities()
+        .into_iter()
+        .map(|capability| Some(capability.as_str().to_owned()))
+        .collect();
+    diesel::insert_into(users::table)
+        .values((
+            users::email.eq(email),
+            users::active.eq(true),
+            users::user_type.eq(user_type.as_str()),
+            users::capabilities.eq(capabilities),
+        ))
+        .returning(almanac_content::models::User::as_returning())
+        .get_result(conn)
+        .unwrap_or_else(|error| panic!("fixture account {email}: {error}"))
+}

@@ -303,6 +303,21 @@ struct Choice {
     checked: bool,
 }
 
+/// Choices from (value, label) pairs, the one whose value is `selected` checked.
+fn choices<V: ToString>(items: Vec<(V, String)>, selected: &str) -> Vec<Choice> {
+    items
+        .into_iter()
+        .map(|(value, label)| {
+            let value = value.to_string();
+            Choice {
+                checked: value == selected,
+                value,
+                label,
+            }
+        })
+        .collect()
+}
+
 #[derive(Template)]
 #[template(path = "publisher/data_sources/form.html")]
 struct SourceFormPage {
@@ -354,33 +369,9 @@ fn source_form(
             checked: form.type_of_data.iter().any(|chosen| chosen == value),
         })
         .collect();
-    let types_of_statistic = options
-        .types_of_statistic
-        .into_iter()
-        .map(|(id, label)| Choice {
-            checked: form.type_of_statistic_id == id.to_string(),
-            value: id.to_string(),
-            label,
-        })
-        .collect();
-    let publishers = options
-        .organisations
-        .into_iter()
-        .map(|(id, name)| Choice {
-            checked: form.publisher_id == id,
-            value: id,
-            label: name,
-        })
-        .collect();
-    let frequencies = options
-        .frequencies
-        .into_iter()
-        .map(|(id, label)| Choice {
-            checked: form.frequency_of_release_id == id.to_string(),
-            value: id.to_string(),
-            label,
-        })
-        .collect();
+    let types_of_statistic = choices(options.types_of_statistic, &form.type_of_statistic_id);
+    let publishers = choices(options.organisations, &form.publisher_id);
+    let frequencies = choices(options.frequencies, &form.frequency_of_release_id);
     let body = render(&SourceFormPage {
         chrome: user.chrome(),
         heading: context.heading,
