@@ -16,6 +16,7 @@ pub struct Chrome {
     /// Empty when nobody is signed in.
     pub user_email: String,
     pub can_manage_users: bool,
+    pub can_edit_site_pages: bool,
 }
 
 impl Chrome {
@@ -24,6 +25,7 @@ impl Chrome {
             csrf_token: csrf_token.to_owned(),
             user_email: user.email.clone(),
             can_manage_users: user.can(Capability::ManageUsers),
+            can_edit_site_pages: user.can(Capability::EditSitePages),
         }
     }
 

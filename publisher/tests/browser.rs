@@ -135,12 +135,9 @@ async fn invite_and_two_factor_through_the_real_pages() {
     let code = two_factor::current_code(app.keys(), &developer, Utc::now()).unwrap();
     browser.fill("#code", &code).await;
     browser.click("button[type=submit].govuk-button").await;
-    assert!(
-        browser
-            .text_of("h1")
-            .await
-            .contains("Two-factor authentication is on")
-    );
+    browser
+        .wait_for_text("h1", "Two-factor authentication is on")
+        .await;
     let codes = browser.text_of("#recovery-codes").await;
     assert_eq!(codes.lines().count(), 10, "{codes}");
     assert_accessible(&browser).await;

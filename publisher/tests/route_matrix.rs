@@ -105,6 +105,17 @@ const SIGNED_IN: [u16; 6] = [303, 200, 200, 200, 200, 200];
 const ADMINS: [u16; 6] = [303, 403, 403, 403, 200, 200];
 const ADMIN_ACTION: [u16; 6] = [303, 403, 403, 403, 303, 303];
 const WITH_ACCESS: [u16; 6] = [303, 403, 200, 200, 200, 200];
+const EDITORS: [u16; 6] = [303, 403, 403, 200, 200, 200];
+
+fn homepage_id(app: &TestApp) -> i32 {
+    almanac_content::site_pages::find_by_path(
+        &mut app.conn(),
+        almanac_content::site_pages::HOMEPAGE_PATH,
+    )
+    .unwrap()
+    .expect("the migration makes the homepage's row")
+    .id
+}
 
 fn routes() -> Vec<(&'static str, Build, [u16; 6])> {
     vec![
@@ -243,6 +254,11 @@ fn routes() -> Vec<(&'static str, Build, [u16; 6])> {
             "preview's link to a file not stored",
             get("/{review}/1.0/downloads/data.csv"),
             [303, 403, 404, 404, 404, 404],
+        ),
+        (
+            "change a file (page in review)",
+            get("/cms/{review}/1.0/uploads/data.csv/edit"),
+            [303, 403, 403, 403, 403, 403],
         ),
         ("topics", get("/admin/topics"), ADMINS),
         (
@@ -454,6 +470,77 @@ fn routes() -> Vec<(&'static str, Build, [u16; 6])> {
             }),
             [303, 403, 403, 403, 422, 422],
         ),
+        // Site pages: central editors write, admins and developers publish.
+        ("site pages", get("/cms/pages"), EDITORS),
+        ("new site page form", get("/cms/pages/new"), EDITORS),
+        (
+            "homepage introduction",
+            Box::new(|app, _| {
+                (
+                    "GET",
+                    format!("/cms/pages/{}", homepage_id(app)),
+                    Vec::new(),
+                )
+            }),
+            EDITORS,
+        ),
+        (
+            "homepage introduction preview",
+            Box::new(|app, _| {
+                (
+                    "GET",
+                    format!("/cms/pages/{}/preview", homepage_id(app)),
+                    Vec::new(),
+                )
+            }),
+            EDITORS,
+        ),
+        (
+            "missing site page",
+            get("/cms/pages/999999"),
+            [303, 403, 403, 404, 404, 404],
+        ),
+        (
+            "add a site page (no title)",
+            post(|_, _| {
+                (
+                    "/cms/pages/new".to_owned(),
+                    fields(&[("path", "guide"), ("title", "")]),
+                )
+            }),
+            [303, 403, 403, 422, 422, 422],
+        ),
+        (
+            "publish the homepage (stale form)",
+            post(|app, _| {
+                (
+                    format!("/cms/pages/{}/publish", homepage_id(app)),
+                    fields(&[("lock_version", "999")]),
+                )
+            }),
+            [303, 403, 403, 403, 422, 422],
+        ),
+        (
+            "unpublish the homepage",
+            post(|app, _| {
+                (
+                    format!("/cms/pages/{}/unpublish", homepage_id(app)),
+                    Vec::new(),
+                )
+            }),
+            [303, 403, 403, 403, 422, 422],
+        ),
+        (
+            "delete the homepage",
+            post(|app, _| {
+                (
+                    format!("/cms/pages/{}/delete", homepage_id(app)),
+                    Vec::new(),
+                )
+            }),
+            [303, 403, 403, 422, 422, 422],
+        ),
+        ("corrections preview", get("/corrections"), SIGNED_IN),
         ("admin index", get("/admin"), ADMINS),
         ("user list", get("/admin/users"), ADMINS),
         ("invite form", get("/admin/users/add"), ADMINS),

@@ -64,18 +64,46 @@ async fn upload_with_token(
     title: &str,
     file: Option<(&str, &[u8])>,
 ) -> Page {
+    let action = format!("{url}/upload");
+    post_multipart(client, &action, token, title, "About the data", file).await
+}
+
+/// Posts a multipart form to `action`, with the CSRF token in its query when given.
+async fn post_multipart(
+    client: &mut Client,
+    action: &str,
+    token: Option<&str>,
+    title: &str,
+    description: &str,
+    file: Option<(&str, &[u8])>,
+) -> Page {
     let action = match token {
-        Some(token) => format!("{url}/upload?csrf_token={token}"),
-        None => format!("{url}/upload"),
+        Some(token) => format!("{action}?csrf_token={token}"),
+        None => action.to_owned(),
     };
     let request = Request::post(action)
         .header(
             header::CONTENT_TYPE,
             format!("multipart/form-data; boundary={BOUNDARY}"),
         )
-        .body(Body::from(multipart_body(title, "About the data", file)))
+        .body(Body::from(multipart_body(title, description, file)))
         .unwrap();
     client.send(request).await
+}
+
+/// Posts the form that changes an upload's details or replaces its file.
+async fn change_upload(
+    app: &TestApp,
+    client: &mut Client,
+    url: &str,
+    file_name: &str,
+    title: &str,
+    description: &str,
+    file: Option<(&str, &[u8])>,
+) -> Page {
+    let token = csrf::token_for(app.keys(), &client.cookies[csrf::COOKIE]);
+    let action = format!("{url}/uploads/{file_name}/edit");
+    post_multipart(client, &action, Some(&token), title, description, file).await
 }
 
 fn stored_path(app: &TestApp, page: &fixtures::Page, file_name: &str) -> PathBuf {
@@ -204,6 +232,133 @@ async fn a_clean_csv_is_stored_downloadable_and_deletable() {
 }
 
 #[tokio::test]
+async fn a_file_is_retitled_and_replaced_only_by_a_clean_csv() {
+    let app = TestApp::with_clamd();
+    let page = fixtures::page(&mut app.conn(), "health", "DRAFT", false);
+    let editor = app.user("editor@ons.gov.uk", UserType::CentralEditor);
+    let url = format!("/cms/{}/1.0", page.path);
+    let mut browser = app.signed_in(&editor);
+    let original = b"Ethnicity,Value\nWhite,1\n";
+    upload(
+        &app,
+        &mut browser,
+        &url,
+        "Employment 2024",
+        Some(("a.csv", original)),
+    )
+    .await
+    .assert_redirect(&format!("{url}?done=upload"));
+    upload(
+        &app,
+        &mut browser,
+        &url,
+        "Other data",
+        Some(("b.csv", original)),
+    )
+    .await
+    .assert_redirect(&format!("{url}?done=upload"));
+    let first = "employment-2024.csv";
+
+    let form = browser.get(&format!("{url}/uploads/{first}/edit")).await;
+    assert_eq!(form.status, StatusCode::OK);
+    form.assert_contains("value=\"Employment 2024\"");
+    form.assert_contains("Replace the file (optional)");
+    browser
+        .get(&format!("{url}/upload"))
+        .await
+        .assert_contains(&format!("{url}/uploads/{first}/edit"));
+
+    // New words, same file: the stored name stays, so links to it keep working.
+    change_upload(
+        &app,
+        &mut browser,
+        &url,
+        first,
+        "Employment rates 2024",
+        "Rates by group",
+        None,
+    )
+    .await
+    .assert_redirect(&format!("{url}/upload?done=edited"));
+    let rows = upload_rows(&app, page.version_id);
+    assert!(rows.contains(&(
+        "Employment rates 2024".to_owned(),
+        first.to_owned(),
+        "CLEAN".to_owned()
+    )));
+    assert_eq!(
+        std::fs::read(stored_path(&app, &page, first)).unwrap(),
+        original
+    );
+
+    // Refusals keep what was typed and change nothing.
+    for (title, file, status, message) in [
+        (
+            "Other data",
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "already has a file called",
+        ),
+        ("", None, StatusCode::UNPROCESSABLE_ENTITY, "Enter a title"),
+        (
+            "Employment rates 2024",
+            Some(("virus.csv", EICAR.as_bytes())),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "virus",
+        ),
+        (
+            "Employment rates 2024",
+            Some(("data.csv", b"\xff\xfe\x00binary".as_slice())),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "UTF-8",
+        ),
+    ] {
+        let refused =
+            change_upload(&app, &mut browser, &url, first, title, "Kept words", file).await;
+        assert_eq!(refused.status, status, "{title} {message}");
+        refused.assert_contains(message);
+        refused.assert_contains("Kept words");
+    }
+    assert_eq!(upload_rows(&app, page.version_id), rows);
+    assert_eq!(stored_files(&app).len(), 2);
+
+    // A clean replacement is stored under the new title's name; the old file goes.
+    let replacement = b"Ethnicity,Value\nWhite,2\nBlack,3\n";
+    change_upload(
+        &app,
+        &mut browser,
+        &url,
+        first,
+        "Employment rates 2024",
+        "Rates by group",
+        Some(("new.csv", replacement)),
+    )
+    .await
+    .assert_redirect(&format!("{url}/upload?done=edited"));
+    let renamed = "employment-rates-2024.csv";
+    assert_eq!(
+        std::fs::read(stored_path(&app, &page, renamed)).unwrap(),
+        replacement
+    );
+    assert!(!stored_path(&app, &page, first).exists());
+    assert_eq!(stored_files(&app).len(), 2);
+    let download = browser.get(&format!("{url}/downloads/{renamed}")).await;
+    assert_eq!(download.body.as_bytes(), replacement);
+    assert!(app.audit_actions().contains(&"upload_updated".to_owned()));
+
+    // Once the page is in review, files cannot change.
+    diesel::update(almanac_content::schema::measure_version::table.find(page.version_id))
+        .set(almanac_content::schema::measure_version::status.eq("INTERNAL_REVIEW"))
+        .execute(&mut app.conn())
+        .unwrap();
+    let locked = browser.get(&format!("{url}/uploads/{renamed}/edit")).await;
+    assert_eq!(locked.status, StatusCode::FORBIDDEN);
+    let refused = change_upload(&app, &mut browser, &url, renamed, "X", "", None).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    refused.assert_contains("only be added, changed or removed while the page is a draft");
+}
+
+#[tokio::test]
 async fn bad_files_and_bad_requests_are_refused_and_nothing_is_stored() {
     let app = TestApp::with_clamd_and(&[("UPLOAD_MAX_BYTES", "16K")]);
     let page = fixtures::page(&mut app.conn(), "health", "DRAFT", false);
@@ -329,7 +484,7 @@ async fn bad_files_and_bad_requests_are_refused_and_nothing_is_stored() {
     let form = browser.get(&format!("{review_url}/upload")).await;
     assert_eq!(form.status, StatusCode::OK);
     assert!(!form.body.contains("multipart/form-data"));
-    form.assert_contains("only be added or removed while the page is a draft");
+    form.assert_contains("only be added, changed or removed while the page is a draft");
     let refused = upload(
         &app,
         &mut browser,
@@ -339,7 +494,7 @@ async fn bad_files_and_bad_requests_are_refused_and_nothing_is_stored() {
     )
     .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
-    refused.assert_contains("only be added or removed while the page is a draft");
+    refused.assert_contains("only be added, changed or removed while the page is a draft");
     let refused = browser
         .post(&format!("{review_url}/uploads/data.csv/delete"), &[])
         .await;

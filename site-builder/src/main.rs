@@ -94,7 +94,7 @@ fn run(command: Command) -> anyhow::Result<()> {
             spinner.finish_and_clear();
             println!(
                 "seeded in {:.1}s: {} topics, {} subtopics, {} measures, {} versions ({} published), \
-                 {} dimensions, {} uploads, {} data sources",
+                 {} dimensions, {} uploads, {} data sources, {} site pages",
                 started.elapsed().as_secs_f64(),
                 summary.topics,
                 summary.subtopics,
@@ -104,6 +104,7 @@ fn run(command: Command) -> anyhow::Result<()> {
                 summary.dimensions,
                 summary.uploads,
                 summary.data_sources,
+                summary.site_pages,
             );
         }
         Command::RefreshViews => {

@@ -41,6 +41,7 @@ almanac_content::stored_enum! {
         VersionCreated => "version_created",
         UploadAdded => "upload_added",
         UploadDeleted => "upload_deleted",
+        UploadUpdated => "upload_updated",
         ReviewLinkIssued => "review_link_issued",
         DataSourceCreated => "data_source_created",
         DataSourceUpdated => "data_source_updated",
@@ -54,6 +55,11 @@ almanac_content::stored_enum! {
         MeasureArchived => "measure_archived",
         MeasureCopied => "measure_copied",
         MeasuresReordered => "measures_reordered",
+        SitePageCreated => "site_page_created",
+        SitePageEdited => "site_page_edited",
+        SitePagePublished => "site_page_published",
+        SitePageUnpublished => "site_page_unpublished",
+        SitePageDeleted => "site_page_deleted",
     }
 }
 

@@ -13,6 +13,7 @@ pub mod pages;
 pub mod reference;
 pub mod schema;
 pub mod site;
+pub mod site_pages;
 pub mod status;
 pub mod stored_enum;
 pub mod users;

@@ -285,6 +285,25 @@ diesel::table! {
 }
 
 diesel::table! {
+    site_page (id) {
+        id -> Int4,
+        #[max_length = 200]
+        path -> Varchar,
+        title -> Text,
+        summary -> Nullable<Text>,
+        body -> Text,
+        published_title -> Nullable<Text>,
+        published_summary -> Nullable<Text>,
+        published_body -> Nullable<Text>,
+        published_at -> Nullable<Timestamptz>,
+        published_by -> Nullable<Text>,
+        lock_version -> Int4,
+        updated_at -> Timestamptz,
+        updated_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     subtopic (id) {
         id -> Int4,
         topic_id -> Int4,
@@ -427,6 +446,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     parent_ethnicity_in_classification,
     recovery_code,
     redirect,
+    site_page,
     subtopic,
     topic,
     type_of_statistic,

@@ -1,8 +1,9 @@
 //! Read models of the public site, loaded from the database for the renderer.
 
+use chrono::NaiveDate;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Nullable, Text};
+use diesel::sql_types::{BigInt, Date, Integer, Nullable, Text};
 
 /// The topic that holds editors' experiments: never on the public site.
 pub const TESTING_SPACE_SLUG: &str = "testing-space";
@@ -47,5 +48,62 @@ pub fn topic_summaries(conn: &mut PgConnection) -> QueryResult<Vec<TopicSummary>
          GROUP BY t.id
          ORDER BY t.title",
     )
+    .load(conn)
+}
+
+/// A published version that corrects a mistake in an earlier one, as the public corrections
+/// page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
+pub struct Correction {
+    #[diesel(sql_type = Text)]
+    pub measure_title: String,
+    #[diesel(sql_type = Text)]
+    pub topic_slug: String,
+    #[diesel(sql_type = Text)]
+    pub subtopic_slug: String,
+    #[diesel(sql_type = Text)]
+    pub measure_slug: String,
+    #[diesel(sql_type = Integer)]
+    pub version_major: i32,
+    #[diesel(sql_type = Integer)]
+    pub version_minor: i32,
+    #[diesel(sql_type = Date)]
+    pub published_at: NaiveDate,
+    /// What changed, as the editor told the public.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub external_edit_summary: Option<String>,
+}
+
+impl Correction {
+    /// The corrected version's own address (not `latest`: the correction is in this one).
+    pub fn url(&self) -> String {
+        format!(
+            "/{}/{}/{}/{}.{}/",
+            self.topic_slug,
+            self.subtopic_slug,
+            self.measure_slug,
+            self.version_major,
+            self.version_minor
+        )
+    }
+}
+
+/// Published versions that correct a data mistake, newest first (the model's
+/// `/corrections` page). Retired measures and the testing space are left out, as the site
+/// leaves them out.
+pub fn corrections(conn: &mut PgConnection) -> QueryResult<Vec<Correction>> {
+    diesel::sql_query(
+        "SELECT mv.title AS measure_title, t.slug AS topic_slug, s.slug AS subtopic_slug,
+                m.slug AS measure_slug, mv.version_major, mv.version_minor, mv.published_at,
+                mv.external_edit_summary
+         FROM measure_version mv
+         JOIN measure m ON m.id = mv.measure_id
+         JOIN subtopic s ON s.id = m.subtopic_id
+         JOIN topic t ON t.id = s.topic_id
+         WHERE mv.status = 'APPROVED' AND mv.update_corrects_data_mistake
+           AND mv.published_at IS NOT NULL AND NOT m.retired AND t.slug <> $1
+         ORDER BY mv.published_at DESC, mv.id DESC",
+    )
+    .bind::<Text, _>(TESTING_SPACE_SLUG)
     .load(conn)
 }

@@ -30,6 +30,7 @@ crate::stored_enum! {
         ManageTopics => "MANAGE_TOPICS",
         CopyMeasure => "COPY_MEASURE",
         ManageSystem => "MANAGE_SYSTEM",
+        EditSitePages => "EDIT_SITE_PAGES",
     }
 }
 
@@ -50,8 +51,9 @@ impl UserType {
         if self == UserType::Departmental {
             return capabilities;
         }
-        capabilities.extend([CreateMeasure, DeleteMeasure, ViewDashboards]);
+        capabilities.extend([CreateMeasure, DeleteMeasure, ViewDashboards, EditSitePages]);
         if self == UserType::CentralEditor {
+            capabilities.sort();
             return capabilities;
         }
         // Admins manage the system too (as in the model's later versions): the build page
@@ -89,7 +91,7 @@ mod tests {
                 assert!(has(kind, capability), "{kind} lacks {capability:?}");
             }
         }
-        for capability in [CreateMeasure, DeleteMeasure, ViewDashboards] {
+        for capability in [CreateMeasure, DeleteMeasure, ViewDashboards, EditSitePages] {
             assert!(!has(Departmental, capability));
             assert!(has(CentralEditor, capability));
         }

@@ -351,7 +351,8 @@ fn conflicting_changes(current: &MeasureVersion, input: &VersionInput) -> Vec<Fi
         .collect()
 }
 
-fn word_diff(from: &str, to: &str) -> String {
+/// `from` → `to` as HTML with `<del>` and `<ins>` around the changed words.
+pub(crate) fn word_diff(from: &str, to: &str) -> String {
     use similar::{ChangeTag, TextDiff};
     let diff = TextDiff::from_words(from, to);
     let mut html = String::new();

@@ -15,6 +15,7 @@ pub mod edit;
 mod guard;
 pub mod lifecycle;
 pub mod review;
+pub mod site_pages;
 pub mod topics;
 pub mod uploads;
 pub mod versions;

@@ -78,7 +78,7 @@ pub enum UploadRowError {
     #[error("You do not have permission to change the files of this page")]
     Forbidden,
     #[error(
-        "Files can only be added or removed while the page is a draft or has been rejected. \
+        "Files can only be added, changed or removed while the page is a draft or has been rejected. \
          Return it to draft first."
     )]
     NotEditable,
@@ -129,11 +129,24 @@ fn check_unique(
     title: &str,
     file_name: &str,
 ) -> Result<(), UploadRowError> {
+    check_unique_except(conn, version_id, title, file_name, None)
+}
+
+/// Title and stored name must be unused by the version's other uploads (`except` is the
+/// upload being changed).
+fn check_unique_except(
+    conn: &mut PgConnection,
+    version_id: i32,
+    title: &str,
+    file_name: &str,
+    except: Option<Uuid>,
+) -> Result<(), UploadRowError> {
     let title = title.trim();
     if title.is_empty() {
         return Err(UploadRowError::TitleMissing);
     }
-    let existing = list_uploads(conn, version_id)?;
+    let mut existing = list_uploads(conn, version_id)?;
+    existing.retain(|row| Some(row.guid) != except);
     if existing.iter().any(|row| row.title.trim() == title) {
         return Err(UploadRowError::TitleTaken(title.to_owned()));
     }
@@ -192,6 +205,82 @@ pub fn record_upload(
             }),
         )?;
         Ok(inserted)
+    })
+}
+
+/// A change to an upload: new title and description, and (when the file is replaced) the
+/// new file's stored name and size.
+#[derive(Debug, Clone)]
+pub struct UploadChange<'a> {
+    pub title: &'a str,
+    pub description: Option<&'a str>,
+    pub replacement: Option<(&'a str, i64)>,
+}
+
+/// Checks what [`update_upload`] would check, without writing.
+pub fn check_upload_change(
+    conn: &mut PgConnection,
+    actor: &User,
+    version_id: i32,
+    file_name: &str,
+    change: &UploadChange,
+) -> Result<Upload, UploadRowError> {
+    conn.transaction(|conn| {
+        editable_version(conn, actor, version_id)?;
+        let row = find_upload(conn, version_id, file_name)?.ok_or(UploadRowError::UnknownUpload)?;
+        let new_name = change.replacement.map_or(file_name, |(name, _)| name);
+        check_unique_except(conn, version_id, change.title, new_name, Some(row.guid))?;
+        Ok(row)
+    })
+}
+
+/// Changes the title and description of the upload stored as `file_name`, and records a
+/// replacement file (already scanned clean and stored by the caller). Returns the row as
+/// it was and as it is, so the caller can remove a file stored under the old name.
+pub fn update_upload(
+    conn: &mut PgConnection,
+    actor: &User,
+    origin: &Origin,
+    version_id: i32,
+    file_name: &str,
+    change: &UploadChange,
+) -> Result<(Upload, Upload), UploadRowError> {
+    conn.transaction(|conn| {
+        let version = editable_version(conn, actor, version_id)?;
+        let before =
+            find_upload(conn, version_id, file_name)?.ok_or(UploadRowError::UnknownUpload)?;
+        let (new_name, size) = change.replacement.unwrap_or((file_name, before.size_bytes));
+        check_unique_except(conn, version_id, change.title, new_name, Some(before.guid))?;
+        let description = change
+            .description
+            .map(str::trim)
+            .filter(|text| !text.is_empty());
+        let after: Upload = diesel::update(upload::table.find(before.guid))
+            .set((
+                upload::title.eq(change.title.trim()),
+                upload::description.eq(description),
+                upload::file_name.eq(new_name),
+                upload::size_bytes.eq(size),
+            ))
+            .returning(Upload::as_returning())
+            .get_result(conn)?;
+        audit::record(
+            conn,
+            origin,
+            Actor::User(actor),
+            AuditAction::UploadUpdated,
+            Some(Subject::measure_version(version_id)),
+            json!({
+                "measure_id": version.measure_id,
+                "version": version.version().to_string(),
+                "title": after.title,
+                "previous_title": before.title,
+                "file_name": after.file_name,
+                "previous_file_name": before.file_name,
+                "file_replaced": change.replacement.is_some(),
+            }),
+        )?;
+        Ok((before, after))
     })
 }
 

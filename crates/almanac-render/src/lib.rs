@@ -2,10 +2,13 @@
 //! loaded from the database and returns HTML, so the publisher's preview and the site
 //! build produce the same bytes from the same data.
 
+pub mod figures;
+
 use askama::Template;
 
 use almanac_content::pages::MeasurePage;
-use almanac_content::site::TopicSummary;
+use almanac_content::site::{Correction, TopicSummary};
+use almanac_content::site_pages::SitePageContent;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
@@ -73,20 +76,27 @@ pub struct TopicLink {
 #[template(path = "site/homepage.html")]
 struct HomepageTemplate {
     layout: Layout,
+    introduction_html: String,
     topics: Vec<TopicLink>,
 }
 
-/// The homepage: every topic with something published (in preview, every topic), by title.
+/// The homepage: the editors' introduction (the site page at the root, if published or
+/// previewed) and every topic with something published (in preview, every topic), by title.
 pub fn homepage(
     topics: &[TopicSummary],
+    introduction: Option<&SitePageContent>,
     mode: Mode,
     settings: &SiteSettings,
 ) -> Result<String, RenderError> {
     let mut layout = Layout::new(settings, mode);
-    layout.meta_description = Some(format!(
-        "{}: official statistics on ethnicity, by topic.",
-        settings.site_name
-    ));
+    layout.meta_description = introduction
+        .and_then(|page| page.summary.clone())
+        .or_else(|| {
+            Some(format!(
+                "{}: official statistics on ethnicity, by topic.",
+                settings.site_name
+            ))
+        });
     let mut links: Vec<TopicLink> = topics
         .iter()
         .filter(|topic| mode == Mode::Preview || topic.is_published())
@@ -102,7 +112,82 @@ pub fn homepage(
         "site/homepage.html",
         &HomepageTemplate {
             layout,
+            introduction_html: introduction
+                .map(|page| almanac_markdown::render(&page.body))
+                .unwrap_or_default(),
             topics: links,
+        },
+    )
+}
+
+#[derive(Template)]
+#[template(path = "site/page.html")]
+struct SitePageTemplate<'a> {
+    layout: Layout,
+    page: &'a SitePageContent,
+    body_html: String,
+}
+
+/// One of the site's own pages (about, cookies, a methodology guide…): the editors' markdown
+/// under the page title.
+pub fn site_page(
+    page: &SitePageContent,
+    mode: Mode,
+    settings: &SiteSettings,
+) -> Result<String, RenderError> {
+    let mut layout = Layout::new(settings, mode);
+    layout.meta_description = page.summary.clone();
+    render(
+        "site/page.html",
+        &SitePageTemplate {
+            layout,
+            page,
+            body_html: almanac_markdown::render(&page.body),
+        },
+    )
+}
+
+pub struct CorrectionView {
+    pub title: String,
+    pub url: String,
+    pub version: String,
+    pub published_on: String,
+    pub summary: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "site/corrections.html")]
+struct CorrectionsTemplate {
+    layout: Layout,
+    corrections: Vec<CorrectionView>,
+}
+
+/// The public list of published versions that correct a data mistake, newest first.
+pub fn corrections_page(
+    corrections: &[Correction],
+    mode: Mode,
+    settings: &SiteSettings,
+) -> Result<String, RenderError> {
+    let mut layout = Layout::new(settings, mode);
+    layout.meta_description = Some(
+        "Pages where we corrected a mistake in the data, with what changed, newest first."
+            .to_owned(),
+    );
+    let corrections = corrections
+        .iter()
+        .map(|correction| CorrectionView {
+            title: correction.measure_title.clone(),
+            url: correction.url(),
+            version: format!("{}.{}", correction.version_major, correction.version_minor),
+            published_on: correction.published_at.format("%-d %B %Y").to_string(),
+            summary: correction.external_edit_summary.clone(),
+        })
+        .collect();
+    render(
+        "site/corrections.html",
+        &CorrectionsTemplate {
+            layout,
+            corrections,
         },
     )
 }
@@ -314,7 +399,7 @@ mod tests {
     #[test]
     fn published_homepage_lists_only_topics_with_published_measures() {
         let topics = [topic("health", "Health", 3), topic("housing", "Housing", 0)];
-        let html = homepage(&topics, Mode::Published, &SiteSettings::default()).unwrap();
+        let html = homepage(&topics, None, Mode::Published, &SiteSettings::default()).unwrap();
         assert!(html.contains(r#"href="/health/""#));
         assert!(!html.contains("/housing/"));
         assert!(!html.contains("noindex"));
@@ -331,7 +416,7 @@ mod tests {
     #[test]
     fn preview_shows_unpublished_topics_marked_and_not_indexed() {
         let topics = [topic("housing", "Housing", 0)];
-        let html = homepage(&topics, Mode::Preview, &SiteSettings::default()).unwrap();
+        let html = homepage(&topics, None, Mode::Preview, &SiteSettings::default()).unwrap();
         assert!(html.contains(r#"href="/housing/""#));
         assert!(html.contains("Not published"));
         assert!(html.contains(r#"id="preview-banner-title""#));
@@ -341,7 +426,7 @@ mod tests {
     #[test]
     fn topics_are_sorted_by_title() {
         let topics = [topic("w", "Work", 1), topic("c", "Crime", 1)];
-        let html = homepage(&topics, Mode::Published, &SiteSettings::default()).unwrap();
+        let html = homepage(&topics, None, Mode::Published, &SiteSettings::default()).unwrap();
         assert!(html.find("Crime").unwrap() < html.find("Work").unwrap());
     }
 }

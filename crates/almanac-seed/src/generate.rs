@@ -40,6 +40,7 @@ pub struct SeedSummary {
     pub dimensions: usize,
     pub uploads: usize,
     pub data_sources: usize,
+    pub site_pages: usize,
 }
 
 pub struct Generator<'a> {

@@ -8,6 +8,7 @@
 
 mod catalogue;
 mod generate;
+mod site_pages;
 
 use std::collections::BTreeMap;
 
@@ -103,7 +104,15 @@ pub fn seed(conn: &mut PgConnection, options: SeedOptions) -> Result<SeedSummary
             return Err(SeedError::NoReferenceData);
         }
         let topics_exist: i64 = topic::table.count().get_result(conn)?;
-        generate::Generator::new(options, &real, organisations, topics_exist == 0).run(conn)
+        let mut summary =
+            generate::Generator::new(options, &real, organisations, topics_exist == 0).run(conn)?;
+        // A fixed date, like every other date the seed writes, so runs are repeatable.
+        let published_at = chrono::NaiveDate::from_ymd_opt(2026, 1, 5)
+            .and_then(|date| date.and_hms_opt(9, 30, 0))
+            .expect("a valid date")
+            .and_utc();
+        summary.site_pages = site_pages::seed_site_pages(conn, published_at)?;
+        Ok(summary)
     })
 }
 

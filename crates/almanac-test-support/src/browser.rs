@@ -146,12 +146,35 @@ impl Browser {
         }
     }
 
-    /// The rendered (visible) text of the first element matched by `css`.
+    /// The rendered (visible) text of the first element matched by `css`. An element that
+    /// goes stale (the page was replaced between finding and reading it) is found again.
     pub async fn text_of(&self, css: &str) -> String {
-        let element = self.find(css).await;
-        match element.text().await {
-            Ok(text) => text,
-            Err(error) => panic!("text of `{css}` on {}: {error}", self.url().await),
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            let element = self.find(css).await;
+            match element.text().await {
+                Ok(text) => return text,
+                Err(_) if std::time::Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(error) => panic!("text of `{css}` on {}: {error}", self.url().await),
+            }
+        }
+    }
+
+    /// Waits until the first element matched by `css` shows `expected` in its text: for a
+    /// form that posts back to its own address, where the path cannot tell the pages apart.
+    pub async fn wait_for_text(&self, css: &str, expected: &str) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            let text = self.text_of(css).await;
+            if text.contains(expected) {
+                return;
+            }
+            if std::time::Instant::now() > deadline {
+                panic!("expected `{css}` to show “{expected}”, it shows “{text}” after 5s");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 

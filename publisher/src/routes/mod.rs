@@ -10,6 +10,7 @@ mod data_sources;
 mod edit;
 mod lifecycle;
 mod site;
+mod site_pages;
 mod topics;
 mod uploads;
 mod versions;
@@ -141,6 +142,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::routes())
         .merge(lifecycle::routes())
         .merge(data_sources::routes())
+        .merge(site_pages::routes())
         // GOV.UK Frontend's stylesheet refers to /assets/fonts and /assets/images.
         .nest_service("/assets/fonts", ServeDir::new(govuk.join("assets/fonts")))
         .nest_service("/assets/images", ServeDir::new(govuk.join("assets/images")))

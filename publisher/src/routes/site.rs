@@ -11,16 +11,30 @@ use crate::AppState;
 use crate::auth::SignedIn;
 use crate::error::AppError;
 
-/// The homepage as the public site would show it, with unpublished topics marked.
+/// The homepage as the public site would show it, with unpublished topics marked and the
+/// introduction's draft.
 pub async fn homepage_preview(
     State(state): State<AppState>,
     _user: SignedIn,
 ) -> Result<Html<String>, AppError> {
-    let topics = state
+    let (topics, introduction) = state
         .db
-        .run(|conn| Ok(almanac_content::site::topic_summaries(conn)?))
+        .run(|conn| {
+            let topics = almanac_content::site::topic_summaries(conn)?;
+            let introduction = almanac_content::site_pages::find_by_path(
+                conn,
+                almanac_content::site_pages::HOMEPAGE_PATH,
+            )?;
+            Ok((topics, introduction))
+        })
         .await?;
-    let html = almanac_render::homepage(&topics, almanac_render::Mode::Preview, &state.site)?;
+    let draft = introduction.map(|page| page.draft());
+    let html = almanac_render::homepage(
+        &topics,
+        draft.as_ref(),
+        almanac_render::Mode::Preview,
+        &state.site,
+    )?;
     Ok(Html(html))
 }
 

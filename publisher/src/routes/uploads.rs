@@ -1,5 +1,6 @@
-//! Source-data files of a measure version: the upload page (list, form, delete) and the
-//! download of a stored file.
+//! Source-data files of a measure version: the upload page (list, form, delete), the page
+//! that changes a file's title and description or replaces the file, and the download of a
+//! stored file.
 //!
 //! An upload is read from a multipart body with a size budget, checked by `check_csv` on the
 //! blocking pool, scanned by clamd, and only when the scan is clean recorded and stored at
@@ -44,6 +45,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             &format!("{BASE}/uploads/{{file_name}}/delete"),
             post(delete),
+        )
+        .route(
+            &format!("{BASE}/uploads/{{file_name}}/edit"),
+            get(edit_form).post(edit).layer(DefaultBodyLimit::disable()),
         )
         .route(&format!("{BASE}/downloads/{{file_name}}"), get(download))
         // The preview renders download links with the public site's paths (no `/cms`):
@@ -202,6 +207,7 @@ pub async fn form(
     let page = load(&state, &user, &path).await?;
     let notice = match query.done.as_str() {
         "delete" => "The file was deleted.".to_owned(),
+        "edited" => "The file’s details have been saved.".to_owned(),
         _ => String::new(),
     };
     upload_page(
@@ -342,10 +348,10 @@ pub async fn upload(
     if form.file.is_none() {
         errors.add("file", "Choose a CSV file to upload");
     }
-    let Some(scanner) = state.scanner.clone() else {
+    if state.scanner.is_none() {
         errors.add("file", SCANNING_OFF);
         return invalid(&state, &user, &page, errors, kept()).await;
-    };
+    }
     let Some((original_name, bytes)) = form.file.clone().filter(|_| errors.is_empty()) else {
         return invalid(&state, &user, &page, errors, kept()).await;
     };
@@ -366,49 +372,10 @@ pub async fn upload(
         return refuse(StatusCode::UNPROCESSABLE_ENTITY, field, message, kept()).await;
     }
 
-    let csv = tokio::task::spawn_blocking(move || check_csv(&original_name, &bytes, &limits))
-        .await
-        .map_err(|error| AppError::Internal(format!("CSV check: {error}")))?;
-    let csv = match csv {
-        Ok(csv) => csv,
-        Err(error @ UploadError::TooLarge { .. }) => {
-            return refuse(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "file",
-                error.to_string(),
-                kept(),
-            )
-            .await;
-        }
-        Err(error) => {
-            return refuse(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "file",
-                error.to_string(),
-                kept(),
-            )
-            .await;
-        }
+    let bytes = match checked_and_scanned(&state, &user, original_name, bytes).await? {
+        Ok(bytes) => bytes,
+        Err((status, message)) => return refuse(status, "file", message, kept()).await,
     };
-
-    match scanner.scan(&csv.bytes).await {
-        Ok(ScanVerdict::Clean) => {}
-        Ok(ScanVerdict::Infected { signature }) => {
-            tracing::warn!(%signature, user = %user.user.email, "refused an infected upload");
-            let message = UploadError::Infected { signature }.to_string();
-            return refuse(StatusCode::UNPROCESSABLE_ENTITY, "file", message, kept()).await;
-        }
-        Err(error) => {
-            tracing::error!(%error, "an upload could not be scanned");
-            return refuse(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "file",
-                error.to_string(),
-                kept(),
-            )
-            .await;
-        }
-    }
 
     // The row first: its unique constraints keep two uploads from sharing a stored file.
     let (actor, origin) = (user.user.clone(), user.origin());
@@ -417,7 +384,7 @@ pub async fn upload(
         form.description.clone(),
         file_name.clone(),
     );
-    let size = csv.bytes.len() as i64;
+    let size = bytes.len() as i64;
     let recorded = state
         .db
         .run(move |conn| {
@@ -443,7 +410,7 @@ pub async fn upload(
         page.version.version().to_string(),
         file_name.clone(),
     );
-    if let Err(error) = state.files.put(&key, &csv.bytes).await {
+    if let Err(error) = state.files.put(&key, &bytes).await {
         tracing::error!(%error, %key, "storing an upload failed");
         let (actor, origin) = (user.user.clone(), user.origin());
         state
@@ -463,6 +430,45 @@ pub async fn upload(
         .await;
     }
     Ok(Redirect::to(&format!("{}?done=upload", path.url())).into_response())
+}
+
+/// A file's bytes checked as CSV (with formula injection neutralised) and scanned clean by
+/// clamd; or the status and message to show on the form.
+async fn checked_and_scanned(
+    state: &AppState,
+    user: &SignedIn,
+    original_name: String,
+    bytes: Vec<u8>,
+) -> Result<Result<Vec<u8>, (StatusCode, String)>, AppError> {
+    let Some(scanner) = state.scanner.clone() else {
+        return Ok(Err((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            SCANNING_OFF.to_owned(),
+        )));
+    };
+    let limits = state.config.uploads.limits;
+    let csv = tokio::task::spawn_blocking(move || check_csv(&original_name, &bytes, &limits))
+        .await
+        .map_err(|error| AppError::Internal(format!("CSV check: {error}")))?;
+    let csv = match csv {
+        Ok(csv) => csv,
+        Err(error @ UploadError::TooLarge { .. }) => {
+            return Ok(Err((StatusCode::PAYLOAD_TOO_LARGE, error.to_string())));
+        }
+        Err(error) => return Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, error.to_string()))),
+    };
+    match scanner.scan(&csv.bytes).await {
+        Ok(ScanVerdict::Clean) => Ok(Ok(csv.bytes)),
+        Ok(ScanVerdict::Infected { signature }) => {
+            tracing::warn!(%signature, user = %user.user.email, "refused an infected upload");
+            let message = UploadError::Infected { signature }.to_string();
+            Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, message)))
+        }
+        Err(error) => {
+            tracing::error!(%error, "an upload could not be scanned");
+            Ok(Err((StatusCode::SERVICE_UNAVAILABLE, error.to_string())))
+        }
+    }
 }
 
 async fn invalid(
@@ -610,4 +616,244 @@ pub(crate) async fn serve_clean_file(
         bytes,
     )
         .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "publisher/uploads/edit.html")]
+struct EditUploadPage {
+    chrome: Chrome,
+    errors: FormErrors,
+    url: String,
+    page_title: String,
+    version: String,
+    file_name: String,
+    title: String,
+    description: String,
+    scanning: bool,
+    max_size: String,
+}
+
+#[allow(clippy::too_many_arguments)] // The page's parts, each shown again after an error.
+async fn edit_upload_page(
+    state: &AppState,
+    user: &SignedIn,
+    page: &MeasurePage,
+    status: StatusCode,
+    file_name: String,
+    errors: FormErrors,
+    submitted: Submitted,
+) -> Result<Response, AppError> {
+    let body = render(&EditUploadPage {
+        chrome: user.chrome(),
+        errors,
+        url: version_url(page),
+        page_title: page.version.title.clone(),
+        version: page.version.version().to_string(),
+        file_name,
+        title: submitted.title,
+        description: submitted.description,
+        scanning: state.scanner.is_some(),
+        max_size: size_text(state.config.uploads.limits.max_bytes),
+    })?;
+    Ok((status, body).into_response())
+}
+
+/// The form for a file's title and description, with an optional replacement file.
+pub async fn edit_form(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(path): Path<FilePath>,
+) -> Result<Response, AppError> {
+    let page = load(&state, &user, &path.version_path()).await?;
+    if !page.version.status().is_editable() || !user.user.can(Capability::UpdateMeasure) {
+        return Err(AppError::Forbidden);
+    }
+    let (version_id, file_name) = (page.version.id, path.file_name.clone());
+    let row = state
+        .db
+        .run(move |conn| Ok(uploads::find_upload(conn, version_id, &file_name)?))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    edit_upload_page(
+        &state,
+        &user,
+        &page,
+        StatusCode::OK,
+        row.file_name,
+        FormErrors::default(),
+        Submitted {
+            title: row.title,
+            description: row.description.unwrap_or_default(),
+        },
+    )
+    .await
+}
+
+/// Saves a new title and description and, when a file was chosen, replaces the stored file
+/// with it once it has been checked and scanned clean. A replacement is stored under a name
+/// made from the (new) title; the old file is removed after the row points at the new one.
+pub async fn edit(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(path): Path<FilePath>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Response, AppError> {
+    let version_path = path.version_path();
+    let page = load(&state, &user, &version_path).await?;
+    if !user.user.can(Capability::UpdateMeasure) {
+        return Err(AppError::Forbidden);
+    }
+    let multipart = multipart.map_err(|rejection| {
+        AppError::BadRequest(format!(
+            "The form could not be read ({}). Go back and submit it again.",
+            rejection.body_text()
+        ))
+    })?;
+    let limits = state.config.uploads.limits;
+    let form = match read_form(multipart, limits.max_bytes + FORM_ALLOWANCE).await {
+        Ok(form) => form,
+        Err(ReadError::TooLarge) => {
+            let message = UploadError::TooLarge {
+                limit: limits.max_bytes,
+            }
+            .to_string();
+            return edit_upload_page(
+                &state,
+                &user,
+                &page,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                path.file_name,
+                FormErrors::one("file", message),
+                Submitted::default(),
+            )
+            .await;
+        }
+        Err(ReadError::Unreadable(reason)) => {
+            return Err(AppError::BadRequest(format!(
+                "The form could not be read ({reason}). Go back and submit it again."
+            )));
+        }
+    };
+    let kept = Submitted {
+        title: form.title.clone(),
+        description: form.description.clone(),
+    };
+    let refuse = |status: StatusCode, field: &'static str, message: String, kept: Submitted| {
+        let (state, user, page, file_name) = (&state, &user, &page, path.file_name.clone());
+        async move {
+            edit_upload_page(
+                state,
+                user,
+                page,
+                status,
+                file_name,
+                FormErrors::one(field, message),
+                kept,
+            )
+            .await
+        }
+    };
+
+    // Check the row change first: nothing is scanned or stored for a form that cannot be saved.
+    let new_name = form.file.as_ref().map(|_| stored_file_name(&form.title));
+    let (actor, version_id, file_name) =
+        (user.user.clone(), page.version.id, path.file_name.clone());
+    let (title, description, name) = (
+        form.title.clone(),
+        form.description.clone(),
+        new_name.clone(),
+    );
+    let checked = state
+        .db
+        .run(move |conn| {
+            let change = uploads::UploadChange {
+                title: &title,
+                description: Some(&description),
+                replacement: name.as_deref().map(|name| (name, 0)),
+            };
+            row_outcome(uploads::check_upload_change(
+                conn, &actor, version_id, &file_name, &change,
+            ))
+        })
+        .await?;
+    let before = match checked {
+        Ok(row) => row,
+        Err((field, message)) => {
+            return refuse(StatusCode::UNPROCESSABLE_ENTITY, field, message, kept).await;
+        }
+    };
+
+    let mut replacement = None;
+    if let (Some((original_name, bytes)), Some(new_name)) = (form.file.clone(), new_name) {
+        let bytes = match checked_and_scanned(&state, &user, original_name, bytes).await? {
+            Ok(bytes) => bytes,
+            Err((status, message)) => return refuse(status, "file", message, kept).await,
+        };
+        let key = StoreKey::new(
+            page.version.measure_id,
+            page.version.version().to_string(),
+            new_name.clone(),
+        );
+        if let Err(error) = state.files.put(&key, &bytes).await {
+            tracing::error!(%error, %key, "storing a replacement upload failed");
+            return refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "file",
+                error.to_string(),
+                kept,
+            )
+            .await;
+        }
+        replacement = Some((new_name, bytes.len() as i64));
+    }
+
+    let (actor, origin, file_name) = (user.user.clone(), user.origin(), path.file_name.clone());
+    let (title, description, stored) = (
+        form.title.clone(),
+        form.description.clone(),
+        replacement.clone(),
+    );
+    let updated = state
+        .db
+        .run(move |conn| {
+            let change = uploads::UploadChange {
+                title: &title,
+                description: Some(&description),
+                replacement: stored.as_ref().map(|(name, size)| (name.as_str(), *size)),
+            };
+            row_outcome(uploads::update_upload(
+                conn, &actor, &origin, version_id, &file_name, &change,
+            ))
+        })
+        .await?;
+    match updated {
+        Ok((before, after)) if before.file_name != after.file_name => {
+            let old = StoreKey::new(
+                page.version.measure_id,
+                page.version.version().to_string(),
+                before.file_name,
+            );
+            if let Err(error) = state.files.delete(&old).await {
+                // The row points at the new file: the old one can no longer be reached.
+                tracing::error!(%error, key = %old, "deleting a replaced upload failed");
+            }
+        }
+        Ok(_) => {}
+        Err((field, message)) => {
+            // Someone changed the files meanwhile. Remove a replacement stored under a name
+            // no row uses, so no stored file is left that nothing points at.
+            if let Some((name, _)) = replacement.filter(|(name, _)| *name != before.file_name) {
+                let key = StoreKey::new(
+                    page.version.measure_id,
+                    page.version.version().to_string(),
+                    name,
+                );
+                if let Err(error) = state.files.delete(&key).await {
+                    tracing::error!(%error, %key, "removing an unused replacement failed");
+                }
+            }
+            return refuse(StatusCode::UNPROCESSABLE_ENTITY, field, message, kept).await;
+        }
+    }
+    Ok(Redirect::to(&format!("{}/upload?done=edited", version_path.url())).into_response())
 }
