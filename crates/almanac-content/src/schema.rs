@@ -102,6 +102,7 @@ diesel::table! {
         position -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        location -> Nullable<Text>,
     }
 }
 

@@ -175,8 +175,8 @@ pub(crate) fn copy_dimensions(
     for old_guid in old {
         let new_guid = Uuid::new_v4();
         diesel::sql_query(
-            "INSERT INTO dimension (guid, measure_version_id, title, time_period, summary, position, created_at, updated_at)
-             SELECT $2, $3, title, time_period, summary, position, $4, $4 FROM dimension WHERE guid = $1",
+            "INSERT INTO dimension (guid, measure_version_id, title, time_period, summary, location, position, created_at, updated_at)
+             SELECT $2, $3, title, time_period, summary, location, position, $4, $4 FROM dimension WHERE guid = $1",
         )
         .bind::<SqlUuid, _>(old_guid)
         .bind::<SqlUuid, _>(new_guid)

@@ -8,6 +8,7 @@
 //!   [`Table`] built from a grid with them, stored as a dimension's `table_object`.
 //! - [`download`]: CSV downloads (byte-order mark, CRLF, text quoted, formulas neutralised),
 //!   the rows of a dimension's data and of its table layout, and download file names.
+//! - [`source`]: a chart's or table's settings stored with the data they were built from.
 //! - [`classify`]: which ethnicity classification a list of categories uses, from the
 //!   compiled-in reference definitions and lookup; an editor's own choice, checked; and
 //!   which of its chart's and table's classifications a dimension takes.
@@ -15,6 +16,7 @@
 pub mod classify;
 pub mod download;
 pub mod grid;
+pub mod source;
 pub mod table;
 pub mod value;
 
@@ -25,6 +27,7 @@ pub use classify::{
 };
 pub use download::{download_file_name, neutralise_formula, write_csv};
 pub use grid::{Grid, GridError};
+pub use source::{DataOrigin, FigureSource, SourceError};
 pub use table::{
     GroupedTable, SettingsError, SimpleTable, Table, TableError, TableGroup, TableRow,
     TableSettings, TableType, TableValue, build_table,

@@ -1,0 +1,1 @@
+ALTER TABLE dimension DROP COLUMN location;
