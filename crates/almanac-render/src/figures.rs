@@ -67,6 +67,28 @@ fn capitalised(text: &str) -> String {
 /// A table as accessible HTML with GOV.UK classes, followed by a legend of the special values
 /// it uses. `id` is the table's `id` (and the prefix of its caption's and legend's). The
 /// output depends only on the arguments, and every text is escaped.
+/// The HTML id of a dimension's figure (`kind` is "chart" or "table"): derived from the
+/// dimension alone, so the publisher's builder preview and the published page give the same
+/// bytes for the same figure.
+pub fn figure_id(kind: &str, dimension_guid: &str) -> String {
+    let short: String = dimension_guid
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(12)
+        .collect();
+    format!("{kind}-{short}")
+}
+
+/// A dimension's chart as the site shows it (and the builder previews it).
+pub fn dimension_chart_svg(chart: &almanac_charts::Chart, dimension_guid: &str) -> String {
+    almanac_charts::render_svg(chart, &figure_id("chart", dimension_guid))
+}
+
+/// A dimension's table as the site shows it (and the builder previews it).
+pub fn dimension_table_html(table: &Table, dimension_guid: &str) -> String {
+    table_html(table, &figure_id("table", dimension_guid))
+}
+
 pub fn table_html(table: &Table, id: &str) -> String {
     let (groups, column_headings, rows) = match table {
         Table::Simple(simple) => {
