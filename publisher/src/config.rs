@@ -43,6 +43,9 @@ pub struct PublisherConfig {
     pub review_link_days: i64,
     /// `UPLOAD_MAX_BYTES`, `CLAMD_ADDRESS`, `UPLOAD_DIR`: source-data uploads.
     pub uploads: almanac_uploads::UploadSettings,
+    /// `SITE_CHART_PNG` (`true`/`false`, default false): offer each chart as PNG as well as
+    /// SVG. Must match the site builder's, so the preview shows what the site will.
+    pub chart_png: bool,
 }
 
 impl PublisherConfig {
@@ -83,6 +86,7 @@ impl PublisherConfig {
             mail: MailSettings::from_source(source)?,
             review_link_days: positive(source, "REVIEW_LINK_DAYS", 14)?,
             uploads: almanac_uploads::UploadSettings::from_source(source)?,
+            chart_png: parsed(source, "SITE_CHART_PNG", false)?,
         };
         if config.pool_size == 0 {
             return Err(ConfigError::Invalid {

@@ -51,8 +51,11 @@ impl AppState {
                 .clamd
                 .clone()
                 .map(almanac_uploads::Clamd::new),
+            site: Arc::new(almanac_render::SiteSettings {
+                chart_png: config.chart_png,
+                ..almanac_render::SiteSettings::default()
+            }),
             config: Arc::new(config),
-            site: Arc::new(almanac_render::SiteSettings::default()),
         })
     }
 

@@ -107,6 +107,27 @@ const ADMIN_ACTION: [u16; 6] = [303, 403, 403, 403, 303, 303];
 const WITH_ACCESS: [u16; 6] = [303, 403, 200, 200, 200, 200];
 const EDITORS: [u16; 6] = [303, 403, 403, 200, 200, 200];
 
+/// The path of the {review} page's dimension (the fixture's "By region"), plus `rest`.
+fn review_dimension(app: &TestApp, fixture: &Fixture, rest: &str) -> String {
+    use diesel::prelude::*;
+    let guid: uuid::Uuid = almanac_content::schema::dimension::table
+        .filter(
+            almanac_content::schema::dimension::measure_version_id.eq(fixture.review.version_id),
+        )
+        .select(almanac_content::schema::dimension::guid)
+        .first(&mut app.conn())
+        .unwrap();
+    format!("/cms/{}/1.0/dimensions/{guid}{rest}", fixture.review.path)
+}
+
+fn dimension_get(rest: &'static str) -> Build {
+    Box::new(move |app, fixture| ("GET", review_dimension(app, fixture, rest), Vec::new()))
+}
+
+fn dimension_post(rest: &'static str, pairs: &'static [(&'static str, &'static str)]) -> Build {
+    post(move |app, fixture| (review_dimension(app, fixture, rest), fields(pairs)))
+}
+
 fn homepage_id(app: &TestApp) -> i32 {
     almanac_content::site_pages::find_by_path(
         &mut app.conn(),
@@ -259,6 +280,113 @@ fn routes() -> Vec<(&'static str, Build, [u16; 6])> {
             "change a file (page in review)",
             get("/cms/{review}/1.0/uploads/data.csv/edit"),
             [303, 403, 403, 403, 403, 403],
+        ),
+        // Dimensions. The {review} page is in department review: its dimensions are shown
+        // but cannot change. Forms lead back to the list (303); changes are refused (422).
+        (
+            "dimensions",
+            get("/cms/{review}/1.0/dimensions"),
+            WITH_ACCESS,
+        ),
+        (
+            "missing version dimensions",
+            get("/cms/{review}/9.0/dimensions"),
+            [303, 403, 403, 404, 404, 404],
+        ),
+        (
+            "new dimension form (in review)",
+            get("/cms/{review}/1.0/dimensions/new"),
+            [303, 403, 303, 303, 303, 303],
+        ),
+        (
+            "add a dimension (in review)",
+            post(|_, fixture| {
+                (
+                    format!("/cms/{}/1.0/dimensions/new", fixture.review.path),
+                    fields(&[("title", "By sex")]),
+                )
+            }),
+            [303, 403, 422, 422, 422, 422],
+        ),
+        (
+            "dimension form (in review)",
+            dimension_get(""),
+            [303, 403, 303, 303, 303, 303],
+        ),
+        (
+            "missing dimension",
+            get("/cms/{review}/1.0/dimensions/00000000-0000-0000-0000-000000000000"),
+            [303, 403, 404, 404, 404, 404],
+        ),
+        (
+            "change a dimension (in review)",
+            dimension_post("", &[("title", "By area")]),
+            [303, 403, 422, 422, 422, 422],
+        ),
+        (
+            "delete dimension form (in review)",
+            dimension_get("/delete"),
+            [303, 403, 303, 303, 303, 303],
+        ),
+        (
+            "delete a dimension (in review)",
+            dimension_post("/delete", &[]),
+            [303, 403, 422, 422, 422, 422],
+        ),
+        (
+            "move a dimension (in review)",
+            dimension_post("/move/down", &[]),
+            [303, 403, 422, 422, 422, 422],
+        ),
+        (
+            "reorder dimensions (not JSON)",
+            post(|_, fixture| {
+                (
+                    format!("/cms/{}/1.0/dimensions/order", fixture.review.path),
+                    Vec::new(),
+                )
+            }),
+            [303, 403, 400, 400, 400, 400],
+        ),
+        (
+            "table builder (in review)",
+            dimension_get("/table"),
+            [303, 403, 303, 303, 303, 303],
+        ),
+        (
+            "save a table (in review)",
+            dimension_post("/table", &[("action", "save"), ("pasted", "A\tB\nx\t1\n")]),
+            [303, 403, 422, 422, 422, 422],
+        ),
+        (
+            "table preview (no data)",
+            dimension_post("/table/preview", &[]),
+            [303, 403, 422, 422, 422, 422],
+        ),
+        (
+            "remove a table (in review)",
+            dimension_post("/table/remove", &[]),
+            [303, 403, 422, 422, 422, 422],
+        ),
+        (
+            "chart builder (in review)",
+            dimension_get("/chart"),
+            [303, 403, 303, 303, 303, 303],
+        ),
+        (
+            "save a chart (in review)",
+            dimension_post("/chart", &[("action", "save"), ("pasted", "A\tB\nx\t1\n")]),
+            [303, 403, 422, 422, 422, 422],
+        ),
+        (
+            "chart preview (no data)",
+            dimension_post("/chart/preview", &[]),
+            [303, 403, 422, 422, 422, 422],
+        ),
+        (
+            "remove a chart (in review)",
+            dimension_post("/chart/remove", &[]),
+            [303, 403, 422, 422, 422, 422],
         ),
         ("topics", get("/admin/topics"), ADMINS),
         (

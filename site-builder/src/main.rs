@@ -1,7 +1,10 @@
-//! `site-builder load-reference | seed | refresh-views`
+//! `site-builder build | request | status | load-reference | seed | refresh-views`
 //!
-//! The site build itself (queue, render, S3, git) arrives with issue 6; today the builder
-//! owns the data-loading commands that every environment needs.
+//! The site build (ADR 0011): `build` claims the newest request (making one if asked), renders
+//! and checks the whole site, and deploys it to the configured targets. The data-loading
+//! commands every environment needs live here too.
+
+mod config;
 
 use std::process::ExitCode;
 use std::time::Instant;
@@ -34,6 +37,30 @@ enum Command {
     },
     /// Refresh the dashboard materialized views.
     RefreshViews,
+    /// Build the site now: request a build, claim it (with every older request), render,
+    /// check and deploy it to the local folder, the git history and the buckets.
+    Build {
+        /// Deploy even if it deletes more objects than `SITE_DELETE_CAP`.
+        #[arg(long)]
+        allow_deletes: bool,
+        /// Who asks, recorded on the build.
+        #[arg(long, default_value = "site-builder build")]
+        requested_by: String,
+    },
+    /// The long-running builder: waits for requests (announced by the database, picked up
+    /// within a second; every 10 minutes it looks anyway) and builds each.
+    Run,
+    /// Ask for a build (the running builder picks it up).
+    Request {
+        /// Why, recorded on the build.
+        #[arg(long, default_value = "requested from the command line")]
+        reason: String,
+    },
+    /// The latest builds, newest first.
+    Status {
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(i64).range(1..=1000))]
+        limit: i64,
+    },
 }
 
 fn main() -> ExitCode {
@@ -91,10 +118,12 @@ fn run(command: Command) -> anyhow::Result<()> {
                 },
             )?;
             db::refresh_dashboard_views(&mut conn)?;
+            spinner.set_message("writing the demo source-data files");
+            let stored = store_demo_uploads(&mut conn)?;
             spinner.finish_and_clear();
             println!(
                 "seeded in {:.1}s: {} topics, {} subtopics, {} measures, {} versions ({} published), \
-                 {} dimensions, {} uploads, {} data sources, {} site pages",
+                 {} dimensions, {} uploads ({} files stored), {} data sources, {} site pages",
                 started.elapsed().as_secs_f64(),
                 summary.topics,
                 summary.subtopics,
@@ -103,16 +132,265 @@ fn run(command: Command) -> anyhow::Result<()> {
                 summary.published_versions,
                 summary.dimensions,
                 summary.uploads,
+                stored,
                 summary.data_sources,
                 summary.site_pages,
             );
         }
+        Command::Build {
+            allow_deletes,
+            requested_by,
+        } => build(&mut conn, &database_url, allow_deletes, &requested_by)?,
+        Command::Run => worker(&mut conn, &database_url)?,
+        Command::Request { reason } => {
+            let id = almanac_build::queue::request(&mut conn, "site-builder request", &reason)?;
+            println!("build {id} requested");
+        }
+        Command::Status { limit } => status(&mut conn, limit)?,
         Command::RefreshViews => {
             db::refresh_dashboard_views(&mut conn)?;
             println!(
                 "dashboard views refreshed in {:.1}s",
                 started.elapsed().as_secs_f64()
             );
+        }
+    }
+    Ok(())
+}
+
+/// What every build reads and where it deploys, from the configuration.
+fn build_setup(
+    config: &config::BuilderConfig,
+    allow_deletes: bool,
+) -> anyhow::Result<(
+    almanac_build::pipeline::BuildInputs,
+    almanac_build::run::Targets,
+)> {
+    use almanac_build::{pipeline::BuildInputs, run};
+
+    let inputs = BuildInputs {
+        settings: almanac_render::SiteSettings {
+            public_url: config.public_url.clone(),
+            chart_png: config.chart_png,
+            ..almanac_render::SiteSettings::default()
+        },
+        govuk_dir: config.govuk_dir.clone(),
+        static_dir: config.static_dir.clone(),
+        uploads: almanac_uploads::FileStore::Local(almanac_uploads::LocalStore::new(
+            config.uploads.upload_dir.clone(),
+        )),
+    };
+    let targets = run::Targets {
+        local: Some(almanac_deploy::LocalFolder::new(&config.site_dir)),
+        git: config
+            .git
+            .clone()
+            .map(almanac_deploy::GitHistory::open)
+            .transpose()?,
+        buckets: config.buckets.as_ref().map(|(primary, mirror)| {
+            (
+                almanac_deploy::S3Target::new(primary),
+                almanac_deploy::S3Target::new(mirror),
+            )
+        }),
+        deploy_options: config.deploy_options(allow_deletes),
+    };
+    Ok((inputs, targets))
+}
+
+/// Waits for requests and builds them, until stopped.
+fn worker(conn: &mut diesel::PgConnection, database_url: &str) -> anyhow::Result<()> {
+    use almanac_build::{queue, run};
+
+    let config = config::BuilderConfig::from_source(&ProcessEnv)?;
+    let (inputs, targets) = build_setup(&config, false)?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    let mut listener = db::connect(database_url)?;
+    queue::listen(&mut listener)?;
+    let name = builder_name();
+    println!("site-builder {name} waiting for build requests");
+    loop {
+        while let Some(claim) = queue::claim(conn, &name, config.lease, chrono::Utc::now())? {
+            let started = Instant::now();
+            match runtime.block_on(run::run(
+                conn,
+                database_url,
+                &claim,
+                config.lease,
+                &inputs,
+                &targets,
+            )) {
+                Ok(summary) => println!(
+                    "build {} done in {:.1}s: {} pages, {} files ({})",
+                    claim.build_id,
+                    started.elapsed().as_secs_f64(),
+                    summary.pages,
+                    summary.files,
+                    claim.reason
+                ),
+                Err(error) => eprintln!("build {} failed: {error}", claim.build_id),
+            }
+        }
+        // The model's 10-minute poll stays as a safety net behind the announcements.
+        queue::wait_for_request(&mut listener, std::time::Duration::from_secs(600))?;
+    }
+}
+
+fn build(
+    conn: &mut diesel::PgConnection,
+    database_url: &str,
+    allow_deletes: bool,
+    requested_by: &str,
+) -> anyhow::Result<()> {
+    use almanac_build::{queue, run};
+
+    let config = config::BuilderConfig::from_source(&ProcessEnv)?;
+    let (inputs, targets) = build_setup(&config, allow_deletes)?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    let started = Instant::now();
+    queue::request(conn, requested_by, "a build from the command line")?;
+    let spinner = indicatif::ProgressBar::new_spinner().with_message("claiming a build");
+    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+    let Some(claim) = queue::claim(conn, &builder_name(), config.lease, chrono::Utc::now())? else {
+        spinner.finish_and_clear();
+        anyhow::bail!(
+            "another build is running; the request is queued and the running builder will \
+             cover it (see `site-builder status`)"
+        );
+    };
+    spinner.set_message(format!("building {} ({})", claim.build_id, claim.reason));
+    let summary = runtime.block_on(run::run(
+        conn,
+        database_url,
+        &claim,
+        config.lease,
+        &inputs,
+        &targets,
+    ));
+    spinner.finish_and_clear();
+    let summary = summary?;
+    println!(
+        "build {} done in {:.1}s: {} pages, {} files, {:.1} MB",
+        claim.build_id,
+        started.elapsed().as_secs_f64(),
+        summary.pages,
+        summary.files,
+        summary.bytes as f64 / 1_000_000.0
+    );
+    if !claim.covered.is_empty() {
+        println!("  covered {} earlier requests", claim.covered.len());
+    }
+    for stage in &summary.stages {
+        println!(
+            "  {:<13} {:>7.2}s  {:>7} files  {:>9.1} MB",
+            stage.name,
+            stage.seconds,
+            stage.files,
+            stage.bytes as f64 / 1_000_000.0
+        );
+    }
+    if let Some(local) = &summary.local {
+        println!(
+            "  local folder {}: {}",
+            config.site_dir.display(),
+            if local.changed {
+                "updated"
+            } else {
+                "unchanged"
+            }
+        );
+    }
+    if let Some(git) = &summary.git {
+        match &git.commit {
+            Some(commit) => println!(
+                "  git: commit {commit} ({} pages changed)",
+                git.changed_pages
+            ),
+            None => println!("  git: no change, no commit"),
+        }
+        if let Some(error) = &git.push_error {
+            println!("  git push failed (the next build pushes again): {error}");
+        }
+    }
+    for bucket in &summary.buckets {
+        println!(
+            "  bucket {}: {} uploaded, {} headers updated, {} deleted, {:.1} MB, {} retries",
+            bucket.bucket,
+            bucket.uploaded,
+            bucket.updated,
+            bucket.deleted,
+            bucket.bytes_uploaded as f64 / 1_000_000.0,
+            bucket.retries
+        );
+    }
+    Ok(())
+}
+
+/// Writes the files behind the seeded uploads into `UPLOAD_DIR`, where the publisher and
+/// the site build read them; returns how many.
+fn store_demo_uploads(conn: &mut diesel::PgConnection) -> anyhow::Result<usize> {
+    let settings = almanac_uploads::UploadSettings::from_source(&ProcessEnv)?;
+    let store = almanac_uploads::FileStore::Local(almanac_uploads::LocalStore::new(
+        settings.upload_dir.clone(),
+    ));
+    let files = almanac_seed::demo_upload_files(conn)?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        for file in &files {
+            let key = almanac_uploads::StoreKey::new(
+                file.measure_id,
+                file.version.clone(),
+                file.file_name.clone(),
+            );
+            store.put(&key, &file.bytes).await?;
+        }
+        Ok::<_, anyhow::Error>(())
+    })?;
+    Ok(files.len())
+}
+
+/// `host:pid`, recorded on the builds this process claims.
+fn builder_name() -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .map(|name| name.trim().to_owned())
+        .unwrap_or_else(|_| "localhost".to_owned());
+    format!("{host}:{}", std::process::id())
+}
+
+fn status(conn: &mut diesel::PgConnection, limit: i64) -> anyhow::Result<()> {
+    use almanac_content::schema::build;
+    use diesel::prelude::*;
+
+    type Row = (
+        uuid::Uuid,
+        String,
+        chrono::DateTime<chrono::Utc>,
+        String,
+        String,
+        Option<String>,
+    );
+    let rows: Vec<Row> = build::table
+        .order(build::created_at.desc())
+        .limit(limit)
+        .select((
+            build::id,
+            build::status,
+            build::created_at,
+            build::requested_by,
+            build::reason,
+            build::failure_reason,
+        ))
+        .load(conn)?;
+    if rows.is_empty() {
+        println!("no builds yet");
+    }
+    for (id, status, created_at, requested_by, reason, failure) in rows {
+        println!(
+            "{id}  {status:<10}  {}  {requested_by}: {reason}",
+            created_at.format("%Y-%m-%d %H:%M:%S")
+        );
+        if let Some(failure) = failure {
+            println!("      {failure}");
         }
     }
     Ok(())

@@ -59,3 +59,100 @@ fn rejects_bad_flags_clearly() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("--measures"), "{stderr}");
 }
+
+fn build_env<'a>(
+    command: &'a mut Command,
+    database_url: &str,
+    folders: &std::path::Path,
+) -> &'a mut Command {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    command
+        .env("DATABASE_URL", database_url)
+        .env("UPLOAD_DIR", folders.join("uploads"))
+        .env("SITE_DIR", folders.join("site"))
+        .env("SITE_GIT_DIR", folders.join("history"))
+        .env("SITE_GIT_REMOTE", folders.join("remote.git"))
+        .env("SITE_PUBLIC_URL", "https://www.example.gov.uk")
+        .env(
+            "GOVUK_FRONTEND_DIR",
+            format!("{root}/node_modules/govuk-frontend/dist/govuk"),
+        )
+        .env("STATIC_DIR", format!("{root}/static"))
+}
+
+#[test]
+fn builds_the_site_into_a_folder_and_a_git_history_and_a_second_build_changes_nothing() {
+    let database = TestDatabase::new();
+    let folders = tempfile::tempdir().unwrap();
+    git2::Repository::init_bare(folders.path().join("remote.git")).unwrap();
+    stdout(&site_builder(database.url(), &["load-reference"]));
+    let seeded = stdout(
+        &build_env(
+            &mut Command::new(env!("CARGO_BIN_EXE_site-builder")),
+            database.url(),
+            folders.path(),
+        )
+        .args(["seed", "--measures", "8", "--seed", "3"])
+        .output()
+        .unwrap(),
+    );
+    assert!(seeded.contains("files stored"), "{seeded}");
+
+    let run = |args: &[&str]| {
+        build_env(
+            &mut Command::new(env!("CARGO_BIN_EXE_site-builder")),
+            database.url(),
+            folders.path(),
+        )
+        .args(args)
+        .output()
+        .unwrap()
+    };
+    let first = stdout(&run(&["build"]));
+    assert!(first.contains("done in"), "{first}");
+    assert!(first.contains("git: commit"), "{first}");
+    let site = folders.path().join("site/current");
+    assert!(site.join("index.html").is_file());
+    assert!(site.join("sitemap.xml").is_file());
+    let remote = git2::Repository::open_bare(folders.path().join("remote.git")).unwrap();
+    let pushed = remote
+        .find_reference("refs/heads/main")
+        .unwrap()
+        .target()
+        .unwrap();
+
+    let second = stdout(&run(&["build"]));
+    assert!(second.contains("git: no change, no commit"), "{second}");
+    assert!(second.contains("unchanged"), "{second}");
+    let remote = git2::Repository::open_bare(folders.path().join("remote.git")).unwrap();
+    assert_eq!(
+        remote
+            .find_reference("refs/heads/main")
+            .unwrap()
+            .target()
+            .unwrap(),
+        pushed
+    );
+
+    let status = stdout(&run(&["status"]));
+    assert_eq!(status.matches("DONE").count(), 2, "{status}");
+    let requested = stdout(&run(&["request", "--reason", "testing"]));
+    assert!(requested.contains("requested"));
+    assert!(stdout(&run(&["status", "--limit", "1"])).contains("PENDING"));
+
+    let bad = build_env(
+        &mut Command::new(env!("CARGO_BIN_EXE_site-builder")),
+        database.url(),
+        folders.path(),
+    )
+    .env("S3_PRIMARY_BUCKET", "primary")
+    .arg("build")
+    .output()
+    .unwrap();
+    assert!(!bad.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("S3_MIRROR_BUCKET"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
+}

@@ -49,3 +49,43 @@ for (const form of document.querySelectorAll('form[data-autosave]')) {
   })
   form.addEventListener('submit', () => { stopped = true; clearTimeout(timer) })
 }
+
+// The site's search (`form[data-search-index]`): the index is a JSON file made by the site
+// build, so search works on a static host with no server. Every word typed must appear in a
+// page's title, topic or summary; title matches rank first.
+for (const form of document.querySelectorAll('form[data-search-index]')) {
+  const input = form.querySelector('input[name="q"]')
+  const status = document.getElementById('search-status')
+  const results = document.getElementById('search-results')
+  let index = null
+  const show = async () => {
+    const words = input.value.toLowerCase().split(/\s+/).filter(Boolean)
+    results.replaceChildren()
+    if (words.length === 0) { status.textContent = 'Type a word to search.'; return }
+    index ??= await (await fetch(form.dataset.searchIndex)).json()
+    const scored = []
+    for (const entry of index) {
+      const title = entry.title.toLowerCase()
+      const text = `${title} ${entry.topic.toLowerCase()} ${entry.summary.toLowerCase()}`
+      if (!words.every((word) => text.includes(word))) continue
+      scored.push([words.filter((word) => title.includes(word)).length, entry])
+    }
+    scored.sort((a, b) => b[0] - a[0] || a[1].title.localeCompare(b[1].title))
+    for (const [, entry] of scored.slice(0, 50)) {
+      const item = document.createElement('li')
+      const link = document.createElement('a')
+      link.className = 'govuk-link govuk-!-font-weight-bold'
+      link.href = entry.url
+      link.textContent = entry.title
+      const summary = document.createElement('p')
+      summary.className = 'govuk-body-s'
+      summary.textContent = entry.topic ? `${entry.topic}. ${entry.summary}` : entry.summary
+      item.append(link, summary)
+      results.append(item)
+    }
+    status.textContent = `${scored.length} result${scored.length === 1 ? '' : 's'} for “${input.value}”`
+  }
+  form.addEventListener('submit', (event) => { event.preventDefault(); show() })
+  const query = new URLSearchParams(window.location.search).get('q')
+  if (query) { input.value = query; show() } else status.textContent = ''
+}

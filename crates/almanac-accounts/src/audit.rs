@@ -60,6 +60,14 @@ almanac_content::stored_enum! {
         SitePagePublished => "site_page_published",
         SitePageUnpublished => "site_page_unpublished",
         SitePageDeleted => "site_page_deleted",
+        DimensionCreated => "dimension_created",
+        DimensionUpdated => "dimension_updated",
+        DimensionDeleted => "dimension_deleted",
+        DimensionsReordered => "dimensions_reordered",
+        ChartSaved => "chart_saved",
+        ChartRemoved => "chart_removed",
+        TableSaved => "table_saved",
+        TableRemoved => "table_removed",
     }
 }
 

@@ -5,6 +5,7 @@
 //! responses.
 
 pub mod area;
+pub mod builds;
 pub mod dashboard_views;
 pub mod db;
 pub mod measures;
@@ -14,6 +15,7 @@ pub mod reference;
 pub mod schema;
 pub mod site;
 pub mod site_pages;
+pub mod snapshot;
 pub mod status;
 pub mod stored_enum;
 pub mod users;

@@ -1,9 +1,10 @@
 //! Everything one measure page shows, loaded for the renderer: the version, where it sits in
 //! the site, its dimensions, source data files and data sources.
 
+use chrono::NaiveDate;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Int2, Int4, Nullable, Text};
+use diesel::sql_types::{BigInt, Bool, Date, Int2, Int4, Jsonb, Nullable, Text};
 
 use crate::models::MeasureVersion;
 use crate::schema::{measure, measure_version, subtopic, topic};
@@ -21,6 +22,54 @@ pub struct MeasurePage {
     pub dimensions: Vec<DimensionSummary>,
     pub uploads: Vec<UploadSummary>,
     pub data_sources: Vec<DataSourceSummary>,
+    /// Every published version of the measure, oldest first: the page history, previous
+    /// editions and the corrections banner come from it.
+    pub published_versions: Vec<PublishedVersion>,
+}
+
+/// A published version of the measure, as the page history lists it.
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
+pub struct PublishedVersion {
+    #[diesel(sql_type = Int4)]
+    pub id: i32,
+    #[diesel(sql_type = Int4)]
+    pub version_major: i32,
+    #[diesel(sql_type = Int4)]
+    pub version_minor: i32,
+    #[diesel(sql_type = Date)]
+    pub published_at: NaiveDate,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub external_edit_summary: Option<String>,
+    #[diesel(sql_type = Bool)]
+    pub corrects_data_mistake: bool,
+}
+
+impl PublishedVersion {
+    pub fn version(&self) -> crate::VersionNumber {
+        crate::VersionNumber {
+            major: self.version_major,
+            minor: self.version_minor,
+        }
+    }
+}
+
+impl MeasurePage {
+    /// The newest published version, if any.
+    pub fn latest_published(&self) -> Option<&PublishedVersion> {
+        self.published_versions.last()
+    }
+
+    /// The model's `has_known_statistical_corrections`: this version, or an earlier
+    /// published minor version of the same edition, corrects a mistake in the data.
+    pub fn has_known_corrections(&self) -> bool {
+        let this = self.version.version();
+        self.version.update_corrects_data_mistake == Some(true)
+            || self.published_versions.iter().any(|published| {
+                published.version_major == this.major
+                    && published.version() <= this
+                    && published.corrects_data_mistake
+            })
+    }
 }
 
 impl MeasurePage {
@@ -43,10 +92,24 @@ pub struct DimensionSummary {
     pub time_period: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
     pub summary: Option<String>,
-    #[diesel(sql_type = Bool)]
-    pub has_chart: bool,
-    #[diesel(sql_type = Bool)]
-    pub has_table: bool,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub location: Option<String>,
+    /// The stored chart (`almanac-charts`' `Chart` as JSON), if the dimension has one.
+    #[diesel(sql_type = Nullable<Jsonb>)]
+    pub chart_object: Option<serde_json::Value>,
+    /// The stored table (`almanac-figures`' `Table` as JSON), if the dimension has one.
+    #[diesel(sql_type = Nullable<Jsonb>)]
+    pub table_object: Option<serde_json::Value>,
+}
+
+impl DimensionSummary {
+    pub fn has_chart(&self) -> bool {
+        self.chart_object.is_some()
+    }
+
+    pub fn has_table(&self) -> bool {
+        self.table_object.is_some()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
@@ -132,10 +195,12 @@ pub fn measure_page(conn: &mut PgConnection, version_id: i32) -> QueryResult<Opt
         None => None,
     };
     let dimensions = diesel::sql_query(
-        "SELECT d.guid::text AS guid, d.title, d.time_period, d.summary,
-                EXISTS (SELECT 1 FROM dimension_chart c WHERE c.dimension_guid = d.guid) AS has_chart,
-                EXISTS (SELECT 1 FROM dimension_table t WHERE t.dimension_guid = d.guid) AS has_table
-         FROM dimension d WHERE d.measure_version_id = $1 ORDER BY d.position, d.title",
+        "SELECT d.guid::text AS guid, d.title, d.time_period, d.summary, d.location,
+                c.chart_object, t.table_object
+         FROM dimension d
+         LEFT JOIN dimension_chart c ON c.dimension_guid = d.guid
+         LEFT JOIN dimension_table t ON t.dimension_guid = d.guid
+         WHERE d.measure_version_id = $1 ORDER BY d.position, d.title",
     )
     .bind::<Int4, _>(version_id)
     .load(conn)?;
@@ -156,6 +221,15 @@ pub fn measure_page(conn: &mut PgConnection, version_id: i32) -> QueryResult<Opt
     )
     .bind::<Int4, _>(version_id)
     .load(conn)?;
+    let published_versions = diesel::sql_query(
+        "SELECT id, version_major, version_minor, published_at, external_edit_summary,
+                coalesce(update_corrects_data_mistake, false) AS corrects_data_mistake
+         FROM measure_version
+         WHERE measure_id = $1 AND status = 'APPROVED' AND published_at IS NOT NULL
+         ORDER BY version_major, version_minor",
+    )
+    .bind::<Int4, _>(version.measure_id)
+    .load(conn)?;
     Ok(Some(MeasurePage {
         topic_slug,
         topic_title,
@@ -167,6 +241,7 @@ pub fn measure_page(conn: &mut PgConnection, version_id: i32) -> QueryResult<Opt
         dimensions,
         uploads,
         data_sources,
+        published_versions,
     }))
 }
 

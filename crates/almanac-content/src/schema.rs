@@ -51,6 +51,11 @@ diesel::table! {
         failure_reason -> Nullable<Text>,
         acknowledged_at -> Nullable<Timestamptz>,
         acknowledged_by -> Nullable<Text>,
+        fence -> Nullable<Int8>,
+        builder -> Nullable<Text>,
+        lease_expires_at -> Nullable<Timestamptz>,
+        covered_by -> Nullable<Uuid>,
+        stats -> Nullable<Jsonb>,
     }
 }
 
@@ -89,6 +94,28 @@ diesel::table! {
         data_source_id -> Int4,
         measure_version_id -> Int4,
         position -> Int2,
+    }
+}
+
+diesel::table! {
+    deploy_file (target, path) {
+        target -> Text,
+        path -> Text,
+        sha256 -> Text,
+        size -> Int8,
+        content_type -> Text,
+        cache_control -> Text,
+        pending -> Bool,
+    }
+}
+
+diesel::table! {
+    deploy_target (name) {
+        name -> Text,
+        fencing -> Int8,
+        build_id -> Nullable<Uuid>,
+        git_commit -> Nullable<Text>,
+        updated_at -> Timestamptz,
     }
 }
 
@@ -402,6 +429,7 @@ diesel::joinable!(data_source -> organisation (publisher_id));
 diesel::joinable!(data_source -> type_of_statistic (type_of_statistic_id));
 diesel::joinable!(data_source_in_measure_version -> data_source (data_source_id));
 diesel::joinable!(data_source_in_measure_version -> measure_version (measure_version_id));
+diesel::joinable!(deploy_file -> deploy_target (target));
 diesel::joinable!(dimension -> measure_version (measure_version_id));
 diesel::joinable!(dimension_categorisation -> classification (classification_id));
 diesel::joinable!(dimension_categorisation -> dimension (dimension_guid));
@@ -431,6 +459,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     classification,
     data_source,
     data_source_in_measure_version,
+    deploy_file,
+    deploy_target,
     dimension,
     dimension_categorisation,
     dimension_chart,

@@ -11,6 +11,7 @@
 
 pub mod builds;
 pub mod data_sources;
+pub mod dimensions;
 pub mod edit;
 mod guard;
 pub mod lifecycle;

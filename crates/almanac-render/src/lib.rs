@@ -6,7 +6,16 @@ pub mod figures;
 
 use askama::Template;
 
-use almanac_content::pages::MeasurePage;
+mod measure;
+mod site_build;
+
+pub use site_build::{SiteError, render_site};
+
+pub use measure::{
+    MeasureFile, PageAddress, measure_file, measure_files, measure_page, review_page,
+    site_measure_page,
+};
+
 use almanac_content::site::{Correction, TopicSummary};
 use almanac_content::site_pages::SitePageContent;
 
@@ -17,6 +26,9 @@ pub enum RenderError {
         template: &'static str,
         source: askama::Error,
     },
+    /// A stored chart or table that this release cannot read or draw.
+    #[error("dimension “{dimension}”: {message}")]
+    Figure { dimension: String, message: String },
 }
 
 /// Whether a page is rendered for the public site or previewed in the publisher.
@@ -32,12 +44,40 @@ pub enum Mode {
 #[derive(Debug, Clone)]
 pub struct SiteSettings {
     pub site_name: String,
+    /// The public site's address, without a trailing slash (for the sitemap and robots.txt).
+    pub public_url: String,
+    pub assets: AssetUrls,
+    /// Whether each chart is also offered as a PNG. Drawing a PNG costs far more than the
+    /// rest of a page, so it is a choice; every chart is always offered as SVG.
+    pub chart_png: bool,
 }
 
 impl Default for SiteSettings {
     fn default() -> Self {
         SiteSettings {
             site_name: "Ethnicity facts and figures".to_owned(),
+            public_url: "http://localhost:8000".to_owned(),
+            assets: AssetUrls::default(),
+            chart_png: false,
+        }
+    }
+}
+
+/// Where pages load their stylesheets and script from. The publisher serves them at fixed
+/// paths; the site build gives them names with a content hash, cached for a year.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssetUrls {
+    pub govuk_stylesheet: String,
+    pub site_stylesheet: String,
+    pub script: String,
+}
+
+impl Default for AssetUrls {
+    fn default() -> Self {
+        AssetUrls {
+            govuk_stylesheet: "/assets/govuk-frontend/govuk-frontend.min.css".to_owned(),
+            site_stylesheet: "/assets/almanac/css/site.css".to_owned(),
+            script: "/assets/almanac/js/init.mjs".to_owned(),
         }
     }
 }
@@ -48,19 +88,24 @@ pub struct Layout {
     pub meta_description: Option<String>,
     /// False adds `<meta name="robots" content="noindex">`.
     pub indexable: bool,
+    /// The address search engines should index for this content.
+    pub canonical: Option<String>,
     pub preview_banner: Option<String>,
+    pub assets: AssetUrls,
 }
 
 impl Layout {
-    fn new(settings: &SiteSettings, mode: Mode) -> Layout {
+    pub(crate) fn new(settings: &SiteSettings, mode: Mode) -> Layout {
         Layout {
             site_name: settings.site_name.clone(),
             meta_description: None,
             indexable: mode == Mode::Published,
+            canonical: None,
             preview_banner: (mode == Mode::Preview).then(|| {
                 "This is a preview: it shows unpublished content that the public site does not."
                     .to_owned()
             }),
+            assets: settings.assets.clone(),
         }
     }
 }
@@ -192,190 +237,10 @@ pub fn corrections_page(
     )
 }
 
-/// A section of a measure page: a heading and editor-written markdown, rendered.
-pub struct Section {
-    pub id: &'static str,
-    pub heading: &'static str,
-    pub html: String,
-}
-
-pub struct DimensionView {
-    pub title: String,
-    pub time_period: Option<String>,
-    pub summary_html: String,
-}
-
-pub struct DownloadView {
-    pub title: String,
-    pub url: Option<String>,
-    pub description: Option<String>,
-    pub size: String,
-    /// Shown in preview only: why there is no link yet.
-    pub note: Option<&'static str>,
-}
-
-#[derive(Template)]
-#[template(path = "site/measure.html")]
-struct MeasureTemplate<'a> {
-    layout: Layout,
-    page: &'a MeasurePage,
-    status_label: &'static str,
-    published_on: Option<String>,
-    area_covered: String,
-    main_points: String,
-    sections: Vec<Section>,
-    dimensions: Vec<DimensionView>,
-    downloads: Vec<DownloadView>,
-}
-
-/// A measure page. In preview it shows the version whatever its status, under a banner
-/// naming the status; files that have not passed their virus scan are listed but never
-/// linked, in either mode.
-pub fn measure_page(
-    page: &MeasurePage,
-    mode: Mode,
-    settings: &SiteSettings,
+pub(crate) fn render(
+    template_name: &'static str,
+    template: &impl Template,
 ) -> Result<String, RenderError> {
-    let downloads = format!("{}/{}/downloads", page.path(), page.version.version());
-    render_measure_page(page, mode, settings, &downloads)
-}
-
-/// A measure page as a review link shows it: a preview whose download links go through the
-/// link (`/review/<token>/downloads/…`), so a reviewer without an account can open them.
-pub fn review_page(
-    page: &MeasurePage,
-    settings: &SiteSettings,
-    token: &str,
-) -> Result<String, RenderError> {
-    render_measure_page(
-        page,
-        Mode::Preview,
-        settings,
-        &format!("/review/{token}/downloads"),
-    )
-}
-
-fn render_measure_page(
-    page: &MeasurePage,
-    mode: Mode,
-    settings: &SiteSettings,
-    downloads_prefix: &str,
-) -> Result<String, RenderError> {
-    let version = &page.version;
-    let status = version.status();
-    let mut layout = Layout::new(settings, mode);
-    layout.meta_description = version
-        .description
-        .as_deref()
-        .map(almanac_markdown::to_plain_text)
-        .filter(|text| !text.is_empty());
-    if mode == Mode::Preview {
-        layout.preview_banner = Some(format!(
-            "This is a preview of version {} ({}). The public sees only published versions.",
-            version.version(),
-            status.label()
-        ));
-    }
-    let markdown = |text: &Option<String>| {
-        text.as_deref()
-            .map(almanac_markdown::render)
-            .unwrap_or_default()
-    };
-    let mut sections = Vec::new();
-    for (id, heading, text) in [
-        (
-            "things-you-need-to-know",
-            "Things you need to know",
-            &version.need_to_know,
-        ),
-        (
-            "what-the-data-measures",
-            "What the data measures",
-            &version.measure_summary,
-        ),
-        (
-            "ethnic-categories",
-            "The ethnic categories used in this data",
-            &version.ethnicity_definition_summary,
-        ),
-        ("methodology", "Methodology", &version.methodology),
-        (
-            "suppression-rules",
-            "Suppression rules and disclosure control",
-            &version.suppression_and_disclosure,
-        ),
-        ("rounding", "Rounding", &version.estimation),
-        (
-            "related-publications",
-            "Related publications",
-            &version.related_publications,
-        ),
-        (
-            "further-information",
-            "Further technical information",
-            &version.further_technical_information,
-        ),
-    ] {
-        let html = markdown(text);
-        if !html.is_empty() {
-            sections.push(Section { id, heading, html });
-        }
-    }
-    let dimensions = page
-        .dimensions
-        .iter()
-        .map(|dimension| DimensionView {
-            title: dimension.title.clone(),
-            time_period: dimension.time_period.clone(),
-            summary_html: markdown(&dimension.summary),
-        })
-        .collect();
-    let downloads = page
-        .uploads
-        .iter()
-        .filter(|upload| mode == Mode::Preview || upload.is_clean())
-        .map(|upload| DownloadView {
-            title: upload.title.clone(),
-            url: upload
-                .is_clean()
-                .then(|| format!("{downloads_prefix}/{}", upload.file_name)),
-            description: upload.description.clone(),
-            size: human_size(upload.size_bytes),
-            note: (!upload.is_clean()).then_some("Not available until it passes its virus scan"),
-        })
-        .collect();
-    render(
-        "site/measure.html",
-        &MeasureTemplate {
-            layout,
-            page,
-            status_label: status.label(),
-            published_on: version
-                .published_at
-                .map(|date| date.format("%-d %B %Y").to_string()),
-            area_covered: almanac_content::describe_area_covered(&version.areas()),
-            main_points: markdown(&version.summary),
-            sections,
-            dimensions,
-            downloads,
-        },
-    )
-}
-
-/// "12 KB", "3.4 MB": as GOV.UK shows file sizes.
-fn human_size(bytes: i64) -> String {
-    const KB: f64 = 1024.0;
-    let bytes = bytes.max(0) as f64;
-    if bytes < KB {
-        format!("{bytes} bytes")
-    } else if bytes < KB * KB {
-        format!("{:.0} KB", (bytes / KB).ceil())
-    } else {
-        format!("{:.1} MB", bytes / (KB * KB))
-    }
-}
-
-fn render(template_name: &'static str, template: &impl Template) -> Result<String, RenderError> {
     template.render().map_err(|source| RenderError::Template {
         template: template_name,
         source,

@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
+use almanac_charts::{ChartSettings, build_chart};
 use almanac_content::models::{
     NewDataSource, NewDataSourceLink, NewDimension, NewDimensionCategorisation, NewDimensionChart,
     NewDimensionTable, NewMeasure, NewMeasureVersion, NewTopic, NewUpload,
@@ -14,6 +15,7 @@ use almanac_content::schema::{
 };
 use almanac_content::site::TESTING_SPACE_SLUG;
 use almanac_content::{Area, PublishStatus, VersionNumber};
+use almanac_figures::{DataOrigin, FigureSource, Grid, TableSettings, build_table};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
@@ -504,20 +506,15 @@ impl<'a> Generator<'a> {
             created_at: at_noon(date),
             updated_at: at_noon(date),
         });
-        let source = json!({
-            "data": std::iter::once(vec!["Ethnicity".to_owned(), "Percentage".to_owned()])
-                .chain(categories.iter().zip(&values).map(|(c, v)| vec![c.clone(), format!("{v:.1}")]))
-                .collect::<Vec<_>>(),
-            "classificationCode": definition.id,
-        });
+        let figures = Figures::new(title, &categories, &values);
         self.pending.charts.push(NewDimensionChart {
             dimension_guid: guid,
             classification_id: Some(definition.id.clone()),
             includes_parents: false,
             includes_all,
             includes_unknown: false,
-            settings_and_source_data: source.clone(),
-            chart_object: chart_object(title, &categories, &values),
+            settings_and_source_data: figures.chart_source,
+            chart_object: figures.chart,
         });
         self.pending.tables.push(NewDimensionTable {
             dimension_guid: guid,
@@ -525,8 +522,8 @@ impl<'a> Generator<'a> {
             includes_parents: false,
             includes_all,
             includes_unknown: false,
-            settings_and_source_data: source,
-            table_object: table_object(title, &time_period, &categories, &values),
+            settings_and_source_data: figures.table_source,
+            table_object: figures.table,
         });
         self.pending
             .categorisations
@@ -671,27 +668,57 @@ fn highest<'v>(categories: &'v [String], values: &[f64], highest: bool) -> &'v s
     categories.get(best).map_or("", String::as_str)
 }
 
-fn chart_object(title: &str, categories: &[String], values: &[f64]) -> Value {
-    json!({
-        "type": "bar",
-        "title": { "text": title },
-        "xAxis": { "categories": categories },
-        "yAxis": { "title": { "text": "%" } },
-        "series": [{ "name": "Percentage", "data": values }],
-        "number_format": { "prefix": "", "suffix": "%", "min": 0, "max": 100 },
-    })
+/// A dimension's bar chart and simple table, built by the same code the publisher's
+/// builders use, so the demo's figures are always ones the renderer can draw.
+struct Figures {
+    chart_source: Value,
+    chart: Value,
+    table_source: Value,
+    table: Value,
 }
 
-fn table_object(title: &str, time_period: &str, categories: &[String], values: &[f64]) -> Value {
-    json!({
-        "type": "simple",
-        "header": format!("{title} ({time_period})"),
-        "category": "Ethnicity",
-        "category_caption": "Ethnicity",
-        "columns": ["Percentage"],
-        "data": categories.iter().zip(values).map(|(category, value)| json!({
-            "category": category,
-            "values": [format!("{value:.1}")],
-        })).collect::<Vec<_>>(),
-    })
+impl Figures {
+    fn new(title: &str, categories: &[String], values: &[f64]) -> Figures {
+        let rows = std::iter::once(vec!["Ethnicity".to_owned(), "Percentage".to_owned()])
+            .chain(
+                categories
+                    .iter()
+                    .zip(values)
+                    .map(|(category, value)| vec![category.clone(), format!("{value:.1}")]),
+            )
+            .collect();
+        let grid = Grid::from_rows(rows).expect("generated data forms a grid");
+        let chart_settings = ChartSettings::from_value(json!({
+            "version": 1,
+            "type": "bar",
+            "title": title,
+            "description": format!("{title}, percentage by ethnic group"),
+            "category_column": "Ethnicity",
+            "value_column": "Percentage",
+            "value_axis_label": "Percentage",
+            "number_format": { "suffix": "%", "decimal_places": 1, "min": 0, "max": 100 },
+        }))
+        .expect("generated chart settings are valid");
+        let chart = build_chart(&grid, &chart_settings).expect("generated chart builds");
+        let table_settings = TableSettings::from_json(
+            &json!({
+                "version": 1,
+                "type": "simple",
+                "caption": title,
+                "category_column": "Ethnicity",
+                "category_caption": "Ethnicity",
+                "value_columns": ["Percentage"],
+            })
+            .to_string(),
+        )
+        .expect("generated table settings are valid");
+        let table = build_table(&grid, &table_settings).expect("generated table builds");
+        Figures {
+            chart_source: FigureSource::new(chart_settings, grid.clone(), DataOrigin::Pasted)
+                .to_value(),
+            chart: serde_json::from_str(&chart.to_json()).expect("a chart is JSON"),
+            table_source: FigureSource::new(table_settings, grid, DataOrigin::Pasted).to_value(),
+            table: serde_json::from_str(&table.to_json()).expect("a table is JSON"),
+        }
+    }
 }

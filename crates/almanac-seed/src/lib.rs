@@ -129,3 +129,66 @@ mod tests {
         assert_eq!(measures[0].title, "Absence from school");
     }
 }
+
+/// A demo source-data file to store: where, and its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoUploadFile {
+    pub measure_id: i32,
+    /// The version number as shown, e.g. `1.0`.
+    pub version: String,
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// The files behind the seeded uploads (the seed makes the rows): for each, a CSV of the
+/// version's figures, one row per dimension and ethnic group. The rows' sizes are set to the
+/// files' real sizes. The caller stores the files (the store is asynchronous).
+pub fn demo_upload_files(conn: &mut PgConnection) -> Result<Vec<DemoUploadFile>, SeedError> {
+    use almanac_content::schema::{dimension, dimension_table, measure_version, upload};
+
+    let uploads: Vec<(uuid::Uuid, i32, String, i32, i32, i32)> = upload::table
+        .inner_join(measure_version::table)
+        .select((
+            upload::guid,
+            measure_version::id,
+            upload::file_name,
+            measure_version::measure_id,
+            measure_version::version_major,
+            measure_version::version_minor,
+        ))
+        .order(upload::guid)
+        .load(conn)?;
+    let mut files = Vec::with_capacity(uploads.len());
+    for (guid, version_id, file_name, measure_id, major, minor) in uploads {
+        let tables: Vec<(String, serde_json::Value)> = dimension::table
+            .inner_join(dimension_table::table)
+            .filter(dimension::measure_version_id.eq(version_id))
+            .order(dimension::position)
+            .select((dimension::title, dimension_table::table_object))
+            .load(conn)?;
+        let mut rows = vec![vec![
+            "Dimension".to_owned(),
+            "Ethnicity".to_owned(),
+            "Value".to_owned(),
+        ]];
+        for (title, json) in tables {
+            let Ok(table) = almanac_figures::Table::from_json(&json.to_string()) else {
+                continue;
+            };
+            for row in table.dimension_rows().into_iter().skip(1) {
+                rows.push(std::iter::once(title.clone()).chain(row).collect());
+            }
+        }
+        let bytes = almanac_figures::write_csv(&rows);
+        diesel::update(upload::table.find(guid))
+            .set(upload::size_bytes.eq(bytes.len() as i64))
+            .execute(conn)?;
+        files.push(DemoUploadFile {
+            measure_id,
+            version: format!("{major}.{minor}"),
+            file_name,
+            bytes,
+        });
+    }
+    Ok(files)
+}

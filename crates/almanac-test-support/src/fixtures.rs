@@ -24,6 +24,13 @@ fn execute(conn: &mut PgConnection, sql: &str) {
         .unwrap_or_else(|error| panic!("fixture: {error}\n{sql}"));
 }
 
+/// The fixture's chart, as `almanac-charts` stores a bar chart (written out, so that the
+/// fixture does not depend on the code under test).
+pub const CHART_OBJECT: &str = r#"{"version":1,"type":"bar","title":"Employment by region","description":"Employment rate by region.","category_heading":"Region","value_heading":"Rate","number_format":{"suffix":"%"},"categories":["North East","London"],"series":["Rate"],"panels":[{"name":"","values":[[{"kind":"number","value":61.2,"text":"61.2"},{"kind":"number","value":58.4,"text":"58.4"}]]}]}"#;
+
+/// The settings and data the fixture's chart was built from (`almanac-figures`' stored source).
+pub const CHART_SOURCE: &str = r#"{"version":1,"settings":{"version":1,"type":"bar","title":"Employment by region","description":"Employment rate by region.","category_column":"Region","value_column":"Rate","number_format":{"suffix":"%"}},"data":{"headings":["Region","Rate"],"rows":[["North East","61.2"],["London","58.4"]]},"origin":{"kind":"pasted"}}"#;
+
 /// A measure with one version 1.0.
 #[derive(Debug, Clone)]
 pub struct Page {
@@ -87,7 +94,7 @@ pub fn page(conn: &mut PgConnection, topic_slug: &str, status: &str, complete: b
         conn,
         &format!(
             "INSERT INTO dimension_chart (dimension_guid, settings_and_source_data, chart_object)
-             SELECT guid, '{{\"s\": 1}}', '{{\"c\": 1}}' FROM dimension WHERE measure_version_id = {version_id}"
+             SELECT guid, '{CHART_SOURCE}', '{CHART_OBJECT}' FROM dimension WHERE measure_version_id = {version_id}"
         ),
     );
     if complete {

@@ -246,7 +246,7 @@ fn version_json(page: &MeasurePage) -> Value {
         "updated_at": v.updated_at,
         "dimensions": page.dimensions.iter().map(|d| json!({
             "guid": d.guid, "title": d.title, "time_period": d.time_period, "summary": d.summary,
-            "has_chart": d.has_chart, "has_table": d.has_table,
+            "has_chart": d.has_chart(), "has_table": d.has_table(),
         })).collect::<Vec<_>>(),
         "uploads": page.uploads.iter().map(|u| json!({
             "title": u.title, "file_name": u.file_name, "description": u.description,

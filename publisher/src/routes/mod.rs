@@ -7,7 +7,9 @@ pub mod api;
 mod auth;
 mod cms;
 mod data_sources;
+mod dimensions;
 mod edit;
+mod figure_files;
 mod lifecycle;
 mod site;
 mod site_pages;
@@ -133,6 +135,7 @@ pub fn router(state: AppState) -> Router {
             post(versions::new_version),
         )
         .merge(uploads::routes())
+        .merge(dimensions::routes())
         .route("/review/{token}", get(versions::review_page))
         .route(
             "/review/{token}/downloads/{file_name}",
@@ -143,6 +146,7 @@ pub fn router(state: AppState) -> Router {
         .merge(lifecycle::routes())
         .merge(data_sources::routes())
         .merge(site_pages::routes())
+        .merge(figure_files::routes())
         // GOV.UK Frontend's stylesheet refers to /assets/fonts and /assets/images.
         .nest_service("/assets/fonts", ServeDir::new(govuk.join("assets/fonts")))
         .nest_service("/assets/images", ServeDir::new(govuk.join("assets/images")))

@@ -1,0 +1,150 @@
+//! A whole build of a seeded site against a real Postgres: every page and file renders,
+//! every internal link resolves, the same database gives the same bytes, and a broken link
+//! fails the build.
+
+use std::path::PathBuf;
+
+use almanac_build::pipeline::{BuildError, BuildInputs, build_site};
+use almanac_content::schema::{measure_version, redirect};
+use almanac_render::SiteSettings;
+use almanac_seed::{SeedOptions, demo_upload_files, seed};
+use almanac_site::Manifest;
+use almanac_test_support::TestDatabase;
+use almanac_uploads::{FileStore, LocalStore, StoreKey};
+use diesel::prelude::*;
+
+fn root() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+}
+
+async fn seeded(database: &TestDatabase, uploads: &tempfile::TempDir) -> BuildInputs {
+    let mut conn = database.conn();
+    almanac_content::reference::load_reference_data(&mut conn).unwrap();
+    seed(
+        &mut conn,
+        SeedOptions {
+            measures: 30,
+            seed: 11,
+        },
+    )
+    .unwrap();
+    let store = FileStore::Local(LocalStore::new(uploads.path()));
+    for file in demo_upload_files(&mut conn).unwrap() {
+        let key = StoreKey::new(file.measure_id, file.version, file.file_name);
+        store.put(&key, &file.bytes).await.unwrap();
+    }
+    BuildInputs {
+        settings: SiteSettings {
+            public_url: "https://www.example.gov.uk".to_owned(),
+            ..SiteSettings::default()
+        },
+        govuk_dir: root().join("node_modules/govuk-frontend/dist/govuk"),
+        static_dir: root().join("static"),
+        uploads: store,
+    }
+}
+
+#[tokio::test]
+async fn a_seeded_site_builds_checks_clean_and_is_byte_identical_twice() {
+    let database = TestDatabase::new();
+    let uploads = tempfile::tempdir().unwrap();
+    let inputs = seeded(&database, &uploads).await;
+    let mut conn = database.conn();
+    let built = match build_site(&mut conn, &inputs).await {
+        Ok(built) => built,
+        Err(error) => panic!("{error}"),
+    };
+    let site = &built.site;
+    for path in [
+        "index.html",
+        "404.html",
+        "robots.txt",
+        "sitemap.xml",
+        "corrections/index.html",
+        "search/index.html",
+        "search/index.json",
+        "cookies/index.html",
+        "understanding-our-data/how-to-read-survey-data/index.html",
+    ] {
+        assert!(site.contains(path), "{path} is built");
+    }
+    let latest = &built.snapshot.measures[0];
+    let latest_path = format!(
+        "{}/{}/{}/latest/index.html",
+        latest.topic_slug, latest.subtopic_slug, latest.slug
+    );
+    let latest_page = String::from_utf8_lossy(&site.get(&latest_path).unwrap().bytes).into_owned();
+    assert!(!latest_page.contains("noindex"));
+    let topic = format!("{}/index.html", latest.topic_slug);
+    assert!(site.contains(&topic), "topic page {topic}");
+    let version: (i32, i32) = measure_version::table
+        .find(latest.version_id)
+        .select((
+            measure_version::version_major,
+            measure_version::version_minor,
+        ))
+        .first(&mut conn)
+        .unwrap();
+    let versioned = format!(
+        "{}/{}/{}/{}.{}/index.html",
+        latest.topic_slug, latest.subtopic_slug, latest.slug, version.0, version.1
+    );
+    let versioned_page = String::from_utf8_lossy(&site.get(&versioned).unwrap().bytes).into_owned();
+    assert!(versioned_page.contains("<meta name=\"robots\" content=\"noindex\">"));
+    assert!(versioned_page.contains(&format!(
+        "<link rel=\"canonical\" href=\"https://www.example.gov.uk/{}/{}/{}/latest/\">",
+        latest.topic_slug, latest.subtopic_slug, latest.slug
+    )));
+    let sitemap = String::from_utf8_lossy(&site.get("sitemap.xml").unwrap().bytes).into_owned();
+    assert!(sitemap.contains(&format!(
+        "<loc>https://www.example.gov.uk/{}</loc>",
+        latest_path.trim_end_matches("index.html")
+    )));
+    assert!(!sitemap.contains(&versioned.replace("index.html", "")));
+    assert!(
+        site.iter()
+            .any(|(path, file)| path.starts_with("assets/site-")
+                && file.cache_control.contains("immutable"))
+    );
+    assert!(site.iter().any(|(path, _)| path.ends_with(".png")));
+    assert!(site.iter().any(|(path, _)| path.contains("/downloads/")));
+    let stages: Vec<&str> = built.stages.iter().map(|stage| stage.name).collect();
+    assert_eq!(stages, ["snapshot", "render", "files", "check"]);
+
+    let again = build_site(&mut conn, &inputs).await.unwrap();
+    assert_eq!(
+        Manifest::of(&again.site),
+        Manifest::of(site),
+        "the same database gives the same bytes"
+    );
+}
+
+#[tokio::test]
+async fn a_broken_internal_link_fails_the_build_with_the_list_of_problems() {
+    let database = TestDatabase::new();
+    let uploads = tempfile::tempdir().unwrap();
+    let inputs = seeded(&database, &uploads).await;
+    let mut conn = database.conn();
+    diesel::insert_into(redirect::table)
+        .values((
+            redirect::from_uri.eq("/old-topic"),
+            redirect::to_uri.eq("/a-topic-that-does-not-exist"),
+        ))
+        .execute(&mut conn)
+        .unwrap();
+    match build_site(&mut conn, &inputs).await {
+        Err(BuildError::Checks(problems)) => {
+            assert_eq!(problems.len(), 1, "{problems:?}");
+            assert_eq!(problems[0].page, "old-topic/index.html");
+            assert!(
+                problems[0]
+                    .message
+                    .contains("/a-topic-that-does-not-exist/")
+            );
+        }
+        other => panic!(
+            "expected the checks to fail, got {:?}",
+            other.map(|b| b.site.len())
+        ),
+    }
+}

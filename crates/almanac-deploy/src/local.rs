@@ -1,0 +1,397 @@
+//! A local folder: each build is written into a new folder, then a symlink is swapped to it
+//! in one rename.
+//!
+//! ```text
+//! <root>/current -> builds/000042-<build>     what a web server serves
+//! <root>/builds/000041-<build>/…              the previous builds, kept for rollback
+//! <root>/builds/000042-<build>/…
+//! ```
+//!
+//! A deploy writes the site into `builds/.staging-<n>-<build>`, syncs the files and folders,
+//! renames it to `builds/<n>-<build>`, makes the symlink `.current-new` and renames it over
+//! `current` (rename is atomic, so readers see the old build or the new one, never a mix).
+//! Then it removes the oldest builds beyond `keep`, but never the current one. It removes
+//! only folders inside `<root>/builds` whose names it made, and never follows a symlink.
+
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use almanac_site::Site;
+
+const CURRENT: &str = "current";
+const CURRENT_NEW: &str = ".current-new";
+const BUILDS: &str = "builds";
+const STAGING: &str = ".staging-";
+
+#[derive(Debug, thiserror::Error)]
+pub enum LocalError {
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// `current` exists and is not a symlink this crate made: refused rather than replaced.
+    #[error("{} is not a symlink to a build folder; move it away first", .0.display())]
+    NotOurs(PathBuf),
+    #[error("“{0}” cannot name a build folder (letters, digits, '.', '_', '-'; at most 80)")]
+    InvalidBuild(String),
+    #[error("no kept build folder is called “{0}”")]
+    NoSuchBuild(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalReport {
+    /// The folder `current` points to now.
+    pub folder: PathBuf,
+    /// False when the current folder already held the site: nothing was written.
+    pub changed: bool,
+    pub files_written: usize,
+    pub bytes_written: u64,
+    /// Old build folders removed to keep the last `keep`.
+    pub removed: Vec<String>,
+    pub elapsed: Duration,
+}
+
+/// A folder holding the current build and the last few before it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalFolder {
+    root: PathBuf,
+    keep: usize,
+    fsync: bool,
+}
+
+impl LocalFolder {
+    /// Keeps 3 builds and syncs files to disk by default.
+    pub fn new(root: impl Into<PathBuf>) -> LocalFolder {
+        LocalFolder {
+            root: root.into(),
+            keep: 3,
+            fsync: true,
+        }
+    }
+
+    /// Build folders kept, the current one included (at least 1).
+    pub fn keep(mut self, keep: usize) -> LocalFolder {
+        self.keep = keep.max(1);
+        self
+    }
+
+    /// Whether to fsync every file and folder before the swap (slower; survives a power
+    /// cut).
+    pub fn fsync(mut self, fsync: bool) -> LocalFolder {
+        self.fsync = fsync;
+        self
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The path to serve: the `current` symlink.
+    pub fn current_path(&self) -> PathBuf {
+        self.root.join(CURRENT)
+    }
+
+    /// The build folder `current` points to, if any.
+    pub fn current(&self) -> Result<Option<String>, LocalError> {
+        let link = self.current_path();
+        match fs::symlink_metadata(&link) {
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => return Err(LocalError::Io { path: link, source }),
+            Ok(metadata) if !metadata.file_type().is_symlink() => {
+                return Err(LocalError::NotOurs(link));
+            }
+            Ok(_) => {}
+        }
+        let target = fs::read_link(&link).map_err(|source| LocalError::Io {
+            path: link.clone(),
+            source,
+        })?;
+        let mut parts = target.components();
+        let (Some(first), Some(name), None) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(LocalError::NotOurs(link));
+        };
+        if first.as_os_str() != BUILDS {
+            return Err(LocalError::NotOurs(link));
+        }
+        let name = name.as_os_str().to_string_lossy().into_owned();
+        if sequence(&name).is_none() {
+            return Err(LocalError::NotOurs(link));
+        }
+        Ok(Some(name))
+    }
+
+    /// The kept build folders, oldest first.
+    pub fn builds(&self) -> Result<Vec<String>, LocalError> {
+        let dir = self.root.join(BUILDS);
+        let entries = match fs::read_dir(&dir) {
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            other => other.map_err(|source| LocalError::Io {
+                path: dir.clone(),
+                source,
+            })?,
+        };
+        let mut builds = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|source| LocalError::Io {
+                path: dir.clone(),
+                source,
+            })?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let is_dir = entry.file_type().is_ok_and(|kind| kind.is_dir());
+            if let (true, Some(number)) = (is_dir, sequence(&name)) {
+                builds.push((number, name));
+            }
+        }
+        builds.sort();
+        Ok(builds.into_iter().map(|(_, name)| name).collect())
+    }
+
+    /// Makes `current` hold `site`, written as build `build` (a build id). Does nothing when
+    /// the current folder already holds exactly these files.
+    pub fn deploy(&self, site: &Site, build: &str) -> Result<LocalReport, LocalError> {
+        let started = Instant::now();
+        let valid = !build.is_empty()
+            && build.len() <= 80
+            && build
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+            && !build.starts_with('.');
+        if !valid {
+            return Err(LocalError::InvalidBuild(build.to_owned()));
+        }
+        let builds_dir = self.root.join(BUILDS);
+        create_dir_all(&builds_dir)?;
+        let current = self.current()?;
+        if let Some(name) = &current
+            && holds(&builds_dir.join(name), site)?
+        {
+            return Ok(LocalReport {
+                folder: builds_dir.join(name),
+                changed: false,
+                files_written: 0,
+                bytes_written: 0,
+                removed: Vec::new(),
+                elapsed: started.elapsed(),
+            });
+        }
+        let next = self
+            .builds()?
+            .iter()
+            .filter_map(|name| sequence(name))
+            .max()
+            .unwrap_or(0)
+            + 1;
+        let name = format!("{next:06}-{build}");
+        let staging = builds_dir.join(format!("{STAGING}{name}"));
+        remove_if_present(&staging)?;
+        let mut bytes_written = 0;
+        for (path, file) in site.iter() {
+            let destination = staging.join(path);
+            if let Some(parent) = destination.parent() {
+                create_dir_all(parent)?;
+            }
+            let io = |source| LocalError::Io {
+                path: destination.clone(),
+                source,
+            };
+            let mut out = File::create(&destination).map_err(io)?;
+            out.write_all(&file.bytes).map_err(io)?;
+            if self.fsync {
+                out.sync_all().map_err(io)?;
+            }
+            bytes_written += file.bytes.len() as u64;
+        }
+        create_dir_all(&staging)?;
+        if self.fsync {
+            sync_tree(&staging)?;
+        }
+        let folder = builds_dir.join(&name);
+        rename(&staging, &folder)?;
+        if self.fsync {
+            sync_dir(&builds_dir)?;
+        }
+        self.point_current_at(&name)?;
+        let removed = self.prune(&name)?;
+        Ok(LocalReport {
+            folder,
+            changed: true,
+            files_written: site.len(),
+            bytes_written,
+            removed,
+            elapsed: started.elapsed(),
+        })
+    }
+
+    /// Points `current` back at a kept build folder (a quick rollback).
+    pub fn activate(&self, name: &str) -> Result<(), LocalError> {
+        self.current()?;
+        if !self.builds()?.iter().any(|kept| kept == name) {
+            return Err(LocalError::NoSuchBuild(name.to_owned()));
+        }
+        self.point_current_at(name)
+    }
+
+    fn point_current_at(&self, name: &str) -> Result<(), LocalError> {
+        let link = self.root.join(CURRENT_NEW);
+        remove_if_present(&link)?;
+        let target = Path::new(BUILDS).join(name);
+        std::os::unix::fs::symlink(&target, &link).map_err(|source| LocalError::Io {
+            path: link.clone(),
+            source,
+        })?;
+        rename(&link, &self.current_path())?;
+        if self.fsync {
+            sync_dir(&self.root)?;
+        }
+        Ok(())
+    }
+
+    /// Removes build folders beyond `keep` (oldest first, never `current`), and staging
+    /// folders left by a crash.
+    fn prune(&self, current: &str) -> Result<Vec<String>, LocalError> {
+        let builds_dir = self.root.join(BUILDS);
+        let builds = self.builds()?;
+        let mut removed = Vec::new();
+        let excess = builds.len().saturating_sub(self.keep);
+        for name in builds.iter().filter(|name| *name != current).take(excess) {
+            remove_if_present(&builds_dir.join(name))?;
+            removed.push(name.clone());
+        }
+        let entries = fs::read_dir(&builds_dir).map_err(|source| LocalError::Io {
+            path: builds_dir.clone(),
+            source,
+        })?;
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with(STAGING) && entry.file_type().is_ok_and(|kind| kind.is_dir()) {
+                remove_if_present(&entry.path())?;
+            }
+        }
+        Ok(removed)
+    }
+}
+
+/// The sequence number of a build folder name (`000042-…`).
+fn sequence(name: &str) -> Option<u64> {
+    let (number, rest) = name.split_once('-')?;
+    if number.len() < 6 || rest.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    number.parse().ok()
+}
+
+/// Whether `folder` holds exactly the files of `site`, byte for byte.
+fn holds(folder: &Path, site: &Site) -> Result<bool, LocalError> {
+    let mut found = Vec::new();
+    collect_files(folder, "", &mut found)?;
+    if found.len() != site.len() {
+        return Ok(false);
+    }
+    for relative in found {
+        let Some(file) = site.get(&relative) else {
+            return Ok(false);
+        };
+        let path = folder.join(&relative);
+        let bytes = fs::read(&path).map_err(|source| LocalError::Io { path, source })?;
+        if bytes != file.bytes {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+fn collect_files(dir: &Path, prefix: &str, found: &mut Vec<String>) -> Result<(), LocalError> {
+    let entries = fs::read_dir(dir).map_err(|source| LocalError::Io {
+        path: dir.to_owned(),
+        source,
+    })?;
+    for entry in entries {
+        let entry = entry.map_err(|source| LocalError::Io {
+            path: dir.to_owned(),
+            source,
+        })?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let relative = if prefix.is_empty() {
+            name
+        } else {
+            format!("{prefix}/{name}")
+        };
+        let kind = entry.file_type().map_err(|source| LocalError::Io {
+            path: entry.path(),
+            source,
+        })?;
+        if kind.is_dir() {
+            collect_files(&entry.path(), &relative, found)?;
+        } else {
+            found.push(relative);
+        }
+    }
+    Ok(())
+}
+
+fn create_dir_all(path: &Path) -> Result<(), LocalError> {
+    fs::create_dir_all(path).map_err(|source| LocalError::Io {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+fn rename(from: &Path, to: &Path) -> Result<(), LocalError> {
+    fs::rename(from, to).map_err(|source| LocalError::Io {
+        path: to.to_owned(),
+        source,
+    })
+}
+
+/// Removes a folder, file or symlink; `remove_dir_all` does not follow symlinks.
+fn remove_if_present(path: &Path) -> Result<(), LocalError> {
+    let result = match fs::symlink_metadata(path) {
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(error) => Err(error),
+        Ok(metadata) if metadata.is_dir() => fs::remove_dir_all(path),
+        Ok(_) => fs::remove_file(path),
+    };
+    result.map_err(|source| LocalError::Io {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+fn sync_dir(path: &Path) -> Result<(), LocalError> {
+    File::open(path)
+        .and_then(|dir| dir.sync_all())
+        .map_err(|source| LocalError::Io {
+            path: path.to_owned(),
+            source,
+        })
+}
+
+fn sync_tree(path: &Path) -> Result<(), LocalError> {
+    let entries = fs::read_dir(path).map_err(|source| LocalError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    for entry in entries.flatten() {
+        if entry.file_type().is_ok_and(|kind| kind.is_dir()) {
+            sync_tree(&entry.path())?;
+        }
+    }
+    sync_dir(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn build_folder_names_carry_a_sequence() {
+        assert_eq!(sequence("000042-abc"), Some(42));
+        assert_eq!(sequence("1234567-x"), Some(1_234_567));
+        assert_eq!(sequence("42-abc"), None);
+        assert_eq!(sequence(".staging-000001-x"), None);
+        assert_eq!(sequence("000001-"), None);
+    }
+}

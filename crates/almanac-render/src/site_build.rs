@@ -1,0 +1,322 @@
+//! The whole public site from one snapshot: a pure function, so the same database always
+//! gives byte-identical files (nothing here reads the clock or the disk). Pages render in
+//! parallel across cores; the result is ordered by path, so the order of work never shows.
+
+use askama::Template;
+use rayon::prelude::*;
+
+use almanac_content::pages::MeasurePage;
+use almanac_content::snapshot::SiteSnapshot;
+use almanac_site::Site;
+use serde::Serialize;
+
+use crate::measure::{PageAddress, measure_files, site_measure_page};
+use crate::{Layout, Mode, RenderError, SiteSettings, render};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SiteError {
+    #[error(transparent)]
+    Render(#[from] RenderError),
+    #[error(transparent)]
+    Path(#[from] almanac_site::SitePathError),
+}
+
+/// Every page of the site (not the assets or the source uploads, which the build adds from
+/// files): homepage, topic pages, each published version of each measure at its version's
+/// address and the newest again at `latest`, with their figure files, the site's own pages,
+/// corrections, search, redirects, 404, sitemap and robots.txt.
+pub fn render_site(snapshot: &SiteSnapshot, settings: &SiteSettings) -> Result<Site, SiteError> {
+    let mut site = Site::new();
+    site.add(
+        "index.html",
+        crate::homepage(
+            &snapshot.topics,
+            snapshot.homepage_introduction.as_ref(),
+            Mode::Published,
+            settings,
+        )?
+        .into_bytes(),
+    )?;
+    for (path, html) in topic_pages(snapshot, settings)? {
+        site.add(path, html.into_bytes())?;
+    }
+    // Measure pages are most of the work: render them on every core, then add in order.
+    let rendered: Vec<Result<Vec<(String, Vec<u8>)>, RenderError>> = snapshot
+        .measure_pages
+        .par_iter()
+        .map(|page| measure_outputs(page, snapshot.is_latest(page), settings))
+        .collect();
+    for outputs in rendered {
+        for (path, bytes) in outputs? {
+            site.add(path, bytes)?;
+        }
+    }
+    for page in &snapshot.site_pages {
+        site.add(
+            format!("{}/index.html", page.path),
+            crate::site_page(page, Mode::Published, settings)?.into_bytes(),
+        )?;
+    }
+    site.add(
+        "corrections/index.html",
+        crate::corrections_page(&snapshot.corrections, Mode::Published, settings)?.into_bytes(),
+    )?;
+    site.add("search/index.html", search_page(settings)?.into_bytes())?;
+    site.add("search/index.json", search_index(snapshot))?;
+    for (from, to) in &snapshot.redirects {
+        let from = from.trim_matches('/');
+        if from.is_empty() || site.contains(&format!("{from}/index.html")) {
+            // A live page at the old address wins over a redirect away from it.
+            continue;
+        }
+        site.add(
+            format!("{from}/index.html"),
+            redirect_page(to, settings)?.into_bytes(),
+        )?;
+    }
+    site.add("404.html", not_found_page(settings)?.into_bytes())?;
+    site.add("robots.txt", robots(settings).into_bytes())?;
+    site.add("sitemap.xml", sitemap(&site, settings).into_bytes())?;
+    Ok(site)
+}
+
+fn measure_outputs(
+    page: &MeasurePage,
+    latest: bool,
+    settings: &SiteSettings,
+) -> Result<Vec<(String, Vec<u8>)>, RenderError> {
+    let mut outputs = Vec::new();
+    let files = measure_files(page, settings)?;
+    let path = page.path();
+    let path = path.trim_start_matches('/');
+    let mut folders = vec![(
+        format!("{path}/{}", page.version.version()),
+        PageAddress::Version,
+    )];
+    if latest {
+        folders.push((format!("{path}/latest"), PageAddress::Latest));
+    }
+    for (folder, address) in folders {
+        outputs.push((
+            format!("{folder}/index.html"),
+            site_measure_page(page, settings, address)?.into_bytes(),
+        ));
+        for file in &files {
+            outputs.push((format!("{folder}/{}", file.path), file.bytes.clone()));
+        }
+    }
+    Ok(outputs)
+}
+
+struct MeasureLink {
+    title: String,
+    url: String,
+    summary: String,
+}
+
+struct SubtopicSection {
+    slug: String,
+    title: String,
+    measures: Vec<MeasureLink>,
+}
+
+#[derive(Template)]
+#[template(path = "site/topic.html")]
+struct TopicTemplate<'a> {
+    layout: Layout,
+    topic: &'a almanac_content::snapshot::TopicPage,
+    introduction_html: String,
+    subtopics: Vec<SubtopicSection>,
+}
+
+/// A page for each topic with something published, listing its subtopics' measures.
+fn topic_pages(
+    snapshot: &SiteSnapshot,
+    settings: &SiteSettings,
+) -> Result<Vec<(String, String)>, RenderError> {
+    let mut pages = Vec::new();
+    for topic in &snapshot.topic_pages {
+        let mut subtopics: Vec<SubtopicSection> = Vec::new();
+        for measure in snapshot
+            .measures
+            .iter()
+            .filter(|measure| measure.topic_slug == topic.slug)
+        {
+            let link = MeasureLink {
+                title: measure.title.clone(),
+                url: format!(
+                    "/{}/{}/{}/latest/",
+                    measure.topic_slug, measure.subtopic_slug, measure.slug
+                ),
+                summary: measure
+                    .description
+                    .as_deref()
+                    .map(almanac_markdown::to_plain_text)
+                    .unwrap_or_default(),
+            };
+            match subtopics.last_mut() {
+                Some(section) if section.slug == measure.subtopic_slug => {
+                    section.measures.push(link)
+                }
+                _ => subtopics.push(SubtopicSection {
+                    slug: measure.subtopic_slug.clone(),
+                    title: measure.subtopic_title.clone(),
+                    measures: vec![link],
+                }),
+            }
+        }
+        if subtopics.is_empty() {
+            continue;
+        }
+        let mut layout = Layout::new(settings, Mode::Published);
+        layout.meta_description = topic
+            .meta_description
+            .clone()
+            .or_else(|| topic.description.clone());
+        let html = render(
+            "site/topic.html",
+            &TopicTemplate {
+                layout,
+                topic,
+                introduction_html: topic
+                    .additional_description
+                    .as_deref()
+                    .map(almanac_markdown::render)
+                    .unwrap_or_default(),
+                subtopics,
+            },
+        )?;
+        pages.push((format!("{}/index.html", topic.slug), html));
+    }
+    Ok(pages)
+}
+
+#[derive(Template)]
+#[template(path = "site/not_found.html")]
+struct NotFoundTemplate {
+    layout: Layout,
+}
+
+fn not_found_page(settings: &SiteSettings) -> Result<String, RenderError> {
+    let mut layout = Layout::new(settings, Mode::Published);
+    layout.indexable = false;
+    render("site/not_found.html", &NotFoundTemplate { layout })
+}
+
+#[derive(Template)]
+#[template(path = "site/redirect.html")]
+struct RedirectTemplate<'a> {
+    layout: Layout,
+    to: &'a str,
+    canonical: String,
+}
+
+fn redirect_page(to: &str, settings: &SiteSettings) -> Result<String, RenderError> {
+    let to = if to.ends_with('/') {
+        to.to_owned()
+    } else {
+        format!("{to}/")
+    };
+    render(
+        "site/redirect.html",
+        &RedirectTemplate {
+            layout: Layout::new(settings, Mode::Published),
+            canonical: format!("{}{to}", settings.public_url),
+            to: &to,
+        },
+    )
+}
+
+#[derive(Template)]
+#[template(path = "site/search.html")]
+struct SearchTemplate {
+    layout: Layout,
+}
+
+fn search_page(settings: &SiteSettings) -> Result<String, RenderError> {
+    let mut layout = Layout::new(settings, Mode::Published);
+    layout.meta_description = Some(format!("Search {}", settings.site_name));
+    render("site/search.html", &SearchTemplate { layout })
+}
+
+#[derive(Serialize)]
+struct SearchEntry<'a> {
+    title: &'a str,
+    url: String,
+    topic: &'a str,
+    summary: String,
+}
+
+/// What the search page searches: every measure's latest page and every site page, with a
+/// plain-text summary. Built here, so search needs no server.
+fn search_index(snapshot: &SiteSnapshot) -> Vec<u8> {
+    let topic_title = |slug: &str| {
+        snapshot
+            .topic_pages
+            .iter()
+            .find(|topic| topic.slug == slug)
+            .map_or("", |topic| topic.title.as_str())
+    };
+    let mut entries: Vec<SearchEntry> = snapshot
+        .measures
+        .iter()
+        .map(|measure| SearchEntry {
+            title: &measure.title,
+            url: format!(
+                "/{}/{}/{}/latest/",
+                measure.topic_slug, measure.subtopic_slug, measure.slug
+            ),
+            topic: topic_title(&measure.topic_slug),
+            summary: measure
+                .description
+                .as_deref()
+                .map(almanac_markdown::to_plain_text)
+                .unwrap_or_default(),
+        })
+        .collect();
+    entries.extend(snapshot.site_pages.iter().map(|page| SearchEntry {
+        title: &page.title,
+        url: page.url(),
+        topic: "",
+        summary: page.summary.clone().unwrap_or_default(),
+    }));
+    serde_json::to_vec(&entries).expect("search entries serialise")
+}
+
+fn robots(settings: &SiteSettings) -> String {
+    format!(
+        "User-agent: *\nDisallow: /search/index.json\n\nSitemap: {}/sitemap.xml\n",
+        settings.public_url
+    )
+}
+
+/// Every indexable page: pages without `noindex`, by their folder address.
+fn sitemap(site: &Site, settings: &SiteSettings) -> String {
+    let mut xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+         <urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    for (path, file) in site.iter() {
+        let Some(folder) = path.strip_suffix("index.html") else {
+            continue;
+        };
+        let indexable = !String::from_utf8_lossy(&file.bytes)
+            .contains("<meta name=\"robots\" content=\"noindex\">");
+        if indexable {
+            xml.push_str(&format!(
+                "  <url><loc>{}/{}</loc></url>\n",
+                xml_escape(&settings.public_url),
+                xml_escape(folder)
+            ));
+        }
+    }
+    xml.push_str("</urlset>\n");
+    xml
+}
+
+fn xml_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}

@@ -1,0 +1,16 @@
+//! The built site as data, shared by the renderer that makes it and the targets that deploy
+//! it (a local folder, S3 buckets, a git history).
+//!
+//! - [`Site`]: every output file by path, with its content type and cache rule;
+//! - [`Manifest`]: what a deployed copy holds (path → SHA-256, size, headers), so a deploy
+//!   sends only what changed;
+//! - [`ManifestDiff`]: the uploads, header-only updates and deletes between two manifests, in
+//!   the order that never leaves a page pointing at something missing.
+
+mod manifest;
+mod site;
+
+pub use manifest::{DeployStep, Manifest, ManifestDiff, ManifestEntry, Phase, StepKind};
+pub use site::{
+    Site, SiteFile, SitePathError, cache_control_for, content_type_for, is_fingerprinted,
+};

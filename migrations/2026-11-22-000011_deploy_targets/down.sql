@@ -1,0 +1,2 @@
+DROP TABLE deploy_file;
+DROP TABLE deploy_target;
