@@ -50,6 +50,17 @@ enum Command {
     /// The long-running builder: waits for requests (announced by the database, picked up
     /// within a second; every 10 minutes it looks anyway) and builds each.
     Run,
+    /// Compare each bucket with the manifest recorded for it, and list the differences.
+    Verify,
+    /// Deploy an earlier site again, from the git history: to the local folder, the buckets
+    /// (through the same manifest diff) and as a new commit.
+    Rollback {
+        /// A build id, or a commit of the history repository.
+        build_or_commit: String,
+        /// Deploy even if it deletes more objects than `SITE_DELETE_CAP`.
+        #[arg(long)]
+        allow_deletes: bool,
+    },
     /// Ask for a build (the running builder picks it up).
     Request {
         /// Why, recorded on the build.
@@ -142,6 +153,11 @@ fn run(command: Command) -> anyhow::Result<()> {
             requested_by,
         } => build(&mut conn, &database_url, allow_deletes, &requested_by)?,
         Command::Run => worker(&mut conn, &database_url)?,
+        Command::Verify => verify(&mut conn)?,
+        Command::Rollback {
+            build_or_commit,
+            allow_deletes,
+        } => rollback(&mut conn, &database_url, &build_or_commit, allow_deletes)?,
         Command::Request { reason } => {
             let id = almanac_build::queue::request(&mut conn, "site-builder request", &reason)?;
             println!("build {id} requested");
@@ -198,6 +214,92 @@ fn build_setup(
     Ok((inputs, targets))
 }
 
+fn verify(conn: &mut diesel::PgConnection) -> anyhow::Result<()> {
+    let config = config::BuilderConfig::from_source(&ProcessEnv)?;
+    let Some((primary, mirror)) = &config.buckets else {
+        anyhow::bail!("no buckets are configured (S3_PRIMARY_BUCKET, S3_MIRROR_BUCKET)");
+    };
+    let runtime = tokio::runtime::Runtime::new()?;
+    let mut drifted = false;
+    for (name, bucket) in [("primary", primary), ("mirror", mirror)] {
+        let stored = almanac_deploy::ManifestStore::new(name)?.load(conn)?;
+        let target = almanac_deploy::S3Target::new(bucket);
+        let drift = runtime
+            .block_on(target.verify(&stored.manifest, &almanac_deploy::VerifyOptions::default()))?;
+        if drift.is_clean() {
+            println!(
+                "{name} ({}): {} objects, as recorded",
+                bucket.bucket, drift.objects
+            );
+            continue;
+        }
+        drifted = true;
+        println!(
+            "{name} ({}): {} missing, {} extra, {} changed",
+            bucket.bucket,
+            drift.missing.len(),
+            drift.extra.len(),
+            drift.changed.len()
+        );
+        for path in &drift.missing {
+            println!("  missing  {path}");
+        }
+        for path in &drift.extra {
+            println!("  extra    {path}");
+        }
+        for object in &drift.changed {
+            println!("  changed  {} {:?}", object.path, object.differences);
+        }
+    }
+    if drifted {
+        anyhow::bail!(
+            "the buckets differ from their manifests; the next build repairs what it sends"
+        );
+    }
+    Ok(())
+}
+
+fn rollback(
+    conn: &mut diesel::PgConnection,
+    database_url: &str,
+    build_or_commit: &str,
+    allow_deletes: bool,
+) -> anyhow::Result<()> {
+    use almanac_build::{queue, run};
+
+    let config = config::BuilderConfig::from_source(&ProcessEnv)?;
+    let Some(git) = &config.git else {
+        anyhow::bail!("rollback takes earlier sites from the git history, and SITE_GIT_DIR is off");
+    };
+    let site = almanac_deploy::GitHistory::open(git.clone())?.site_at(build_or_commit)?;
+    let (_, targets) = build_setup(&config, allow_deletes)?;
+    let reason = format!("rollback to {build_or_commit}");
+    queue::request(conn, "site-builder rollback", &reason)?;
+    let Some(claim) = queue::claim(conn, &builder_name(), config.lease, chrono::Utc::now())? else {
+        anyhow::bail!("another build is running; try again when it has finished");
+    };
+    let runtime = tokio::runtime::Runtime::new()?;
+    let summary = runtime.block_on(run::run(
+        conn,
+        database_url,
+        &claim,
+        config.lease,
+        run::Source::Given(site),
+        &targets,
+    ))?;
+    println!(
+        "rolled back to {build_or_commit} as build {}: {} files",
+        claim.build_id, summary.files
+    );
+    for bucket in &summary.buckets {
+        println!(
+            "  bucket {}: {} uploaded, {} deleted",
+            bucket.bucket, bucket.uploaded, bucket.deleted
+        );
+    }
+    Ok(())
+}
+
 /// Waits for requests and builds them, until stopped.
 fn worker(conn: &mut diesel::PgConnection, database_url: &str) -> anyhow::Result<()> {
     use almanac_build::{queue, run};
@@ -217,7 +319,7 @@ fn worker(conn: &mut diesel::PgConnection, database_url: &str) -> anyhow::Result
                 database_url,
                 &claim,
                 config.lease,
-                &inputs,
+                run::Source::Render(&inputs),
                 &targets,
             )) {
                 Ok(summary) => println!(
@@ -264,7 +366,7 @@ fn build(
         database_url,
         &claim,
         config.lease,
-        &inputs,
+        run::Source::Render(&inputs),
         &targets,
     ));
     spinner.finish_and_clear();

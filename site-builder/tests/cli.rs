@@ -3,6 +3,7 @@
 use std::process::{Command, Output};
 
 use almanac_test_support::TestDatabase;
+use diesel::RunQueryDsl;
 
 fn site_builder(database_url: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_site-builder"))
@@ -134,8 +135,35 @@ fn builds_the_site_into_a_folder_and_a_git_history_and_a_second_build_changes_no
         pushed
     );
 
+    // A change, built, then rolled back to the first build from the git history.
+    let first_id = first
+        .split_whitespace()
+        .nth(1)
+        .expect("build <id> done")
+        .to_owned();
+    let cookies = site.join("cookies/index.html");
+    let before = std::fs::read_to_string(&cookies).unwrap();
+    let mut conn = database.conn();
+    diesel::sql_query(
+        "UPDATE site_page SET published_body = 'We changed this.' WHERE path = 'cookies'",
+    )
+    .execute(&mut conn)
+    .unwrap();
+    let third = stdout(&run(&["build"]));
+    assert!(third.contains("(1 pages changed)"), "{third}");
+    assert!(
+        std::fs::read_to_string(&cookies)
+            .unwrap()
+            .contains("We changed this.")
+    );
+    let rolled = stdout(&run(&["rollback", &first_id]));
+    assert!(rolled.contains("rolled back"), "{rolled}");
+    assert_eq!(std::fs::read_to_string(&cookies).unwrap(), before);
+    let unknown = run(&["rollback", "no-such-build"]);
+    assert!(!unknown.status.success());
+
     let status = stdout(&run(&["status"]));
-    assert_eq!(status.matches("DONE").count(), 2, "{status}");
+    assert_eq!(status.matches("DONE").count(), 4, "{status}");
     let requested = stdout(&run(&["request", "--reason", "testing"]));
     assert!(requested.contains("requested"));
     assert!(stdout(&run(&["status", "--limit", "1"])).contains("PENDING"));

@@ -139,17 +139,25 @@ impl Drop for Heartbeat {
     }
 }
 
+/// What a build deploys.
+pub enum Source<'a> {
+    /// The site as the database holds it now.
+    Render(&'a BuildInputs),
+    /// An earlier site, taken back from the git history: a rollback.
+    Given(almanac_site::Site),
+}
+
 /// Runs the claimed build and records DONE (with the summary) or FAILED (with the reason).
 pub async fn run(
     conn: &mut PgConnection,
     database_url: &str,
     claim: &Claim,
     lease: Duration,
-    inputs: &BuildInputs,
+    source: Source<'_>,
     targets: &Targets,
 ) -> Result<Summary, RunError> {
     let heartbeat = Heartbeat::start(database_url, claim, lease);
-    let outcome = deploy(conn, claim, inputs, targets, &heartbeat).await;
+    let outcome = deploy(conn, claim, source, targets, &heartbeat).await;
     drop(heartbeat);
     match outcome {
         Ok(summary) => {
@@ -175,13 +183,17 @@ pub async fn run(
 async fn deploy(
     conn: &mut PgConnection,
     claim: &Claim,
-    inputs: &BuildInputs,
+    source: Source<'_>,
     targets: &Targets,
     heartbeat: &Heartbeat,
 ) -> Result<Summary, RunError> {
-    let built = build_site(conn, inputs).await?;
-    let mut stages = built.stages;
-    let site = built.site;
+    let (site, mut stages) = match source {
+        Source::Render(inputs) => {
+            let built = build_site(conn, inputs).await?;
+            (built.site, built.stages)
+        }
+        Source::Given(site) => (site, Vec::new()),
+    };
     if heartbeat.lost() {
         return Err(RunError::LostClaim);
     }

@@ -41,7 +41,7 @@ pub fn render_site(snapshot: &SiteSnapshot, settings: &SiteSettings) -> Result<S
         site.add(path, html.into_bytes())?;
     }
     // Measure pages are most of the work: render them on every core, then add in order.
-    let rendered: Vec<Result<Vec<(String, Vec<u8>)>, RenderError>> = snapshot
+    let rendered: Vec<Result<Outputs, RenderError>> = snapshot
         .measure_pages
         .par_iter()
         .map(|page| measure_outputs(page, snapshot.is_latest(page), settings))
@@ -80,11 +80,14 @@ pub fn render_site(snapshot: &SiteSnapshot, settings: &SiteSettings) -> Result<S
     Ok(site)
 }
 
+/// Files by path, as one page's rendering produces them.
+type Outputs = Vec<(String, Vec<u8>)>;
+
 fn measure_outputs(
     page: &MeasurePage,
     latest: bool,
     settings: &SiteSettings,
-) -> Result<Vec<(String, Vec<u8>)>, RenderError> {
+) -> Result<Outputs, RenderError> {
     let mut outputs = Vec::new();
     let files = measure_files(page, settings)?;
     let path = page.path();
