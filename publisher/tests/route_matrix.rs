@@ -669,6 +669,12 @@ fn routes() -> Vec<(&'static str, Build, [u16; 6])> {
             [303, 403, 403, 422, 422, 422],
         ),
         ("corrections preview", get("/corrections"), SIGNED_IN),
+        ("site builds", get("/admin/builds"), ADMINS),
+        (
+            "request a build",
+            post(|_, _| ("/admin/builds/request".to_owned(), Vec::new())),
+            ADMIN_ACTION,
+        ),
         ("admin index", get("/admin"), ADMINS),
         ("user list", get("/admin/users"), ADMINS),
         ("invite form", get("/admin/users/add"), ADMINS),

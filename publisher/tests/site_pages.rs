@@ -53,7 +53,7 @@ async fn a_page_is_drafted_published_changed_and_unpublished() {
     assert!(site_pages::published(&mut app.conn()).unwrap().is_empty());
 
     let preview = writer.get(&format!("/cms/pages/{id}/preview")).await;
-    preview.assert_contains("<h3 class=\"govuk-heading-m\">Essential cookies</h3>");
+    preview.assert_contains("<h2 class=\"govuk-heading-l\">Essential cookies</h2>");
     preview.assert_contains("We set one cookie.");
     preview.assert_contains("noindex");
 

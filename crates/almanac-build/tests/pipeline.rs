@@ -2,46 +2,26 @@
 //! every internal link resolves, the same database gives the same bytes, and a broken link
 //! fails the build.
 
-use std::path::PathBuf;
+mod common;
 
 use almanac_build::pipeline::{BuildError, BuildInputs, build_site};
 use almanac_content::schema::{measure_version, redirect};
 use almanac_render::SiteSettings;
-use almanac_seed::{SeedOptions, demo_upload_files, seed};
 use almanac_site::Manifest;
 use almanac_test_support::TestDatabase;
-use almanac_uploads::{FileStore, LocalStore, StoreKey};
 use diesel::prelude::*;
 
-fn root() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
-}
-
 async fn seeded(database: &TestDatabase, uploads: &tempfile::TempDir) -> BuildInputs {
-    let mut conn = database.conn();
-    almanac_content::reference::load_reference_data(&mut conn).unwrap();
-    seed(
-        &mut conn,
-        SeedOptions {
-            measures: 30,
-            seed: 11,
-        },
-    )
-    .unwrap();
-    let store = FileStore::Local(LocalStore::new(uploads.path()));
-    for file in demo_upload_files(&mut conn).unwrap() {
-        let key = StoreKey::new(file.measure_id, file.version, file.file_name);
-        store.put(&key, &file.bytes).await.unwrap();
-    }
-    BuildInputs {
-        settings: SiteSettings {
+    common::seeded_site(
+        database,
+        uploads.path(),
+        30,
+        SiteSettings {
             public_url: "https://www.example.gov.uk".to_owned(),
             ..SiteSettings::default()
         },
-        govuk_dir: root().join("node_modules/govuk-frontend/dist/govuk"),
-        static_dir: root().join("static"),
-        uploads: store,
-    }
+    )
+    .await
 }
 
 #[tokio::test]

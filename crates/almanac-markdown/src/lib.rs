@@ -45,7 +45,15 @@ pub fn render(markdown: &str) -> String {
     html.trim().to_owned()
 }
 
-/// The same, for one-line fields (titles in tables, summaries in lists): no block wrapper
+/// A whole page's body, under the page's h1 (a site page, the homepage's introduction): the
+/// top-most heading the editor used becomes h2, whether they typed `#` or `##`, so the
+/// page's outline never skips a level.
+pub fn render_page(markdown: &str) -> String {
+    let html = sanitise::clean(&render::to_html(markdown, Mode::Page));
+    html.trim().to_owned()
+}
+
+/// The same as [`render`], for one-line fields (titles in tables, summaries in lists): no block wrapper
 /// `<p>`.
 ///
 /// Only inline markup is rendered (emphasis, strong, links, line breaks). Line-start syntax

@@ -25,12 +25,32 @@ pub(crate) fn parser(markdown: &str) -> Parser<'_> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Mode {
     Block,
+    /// A whole page's body under its h1: the editor's top-most heading level, whichever it
+    /// is, becomes the page's second level, so no level is ever skipped.
+    Page,
     Inline,
 }
 
 /// Renders markdown to (not yet sanitised) HTML.
 pub(crate) fn to_html(markdown: &str, mode: Mode) -> String {
+    let raise = if mode == Mode::Page {
+        parser(markdown)
+            .filter_map(|event| match event {
+                Event::Start(Tag::Heading { level, .. }) => Some(level as usize - 1),
+                _ => None,
+            })
+            .min()
+            .unwrap_or(0)
+    } else {
+        0
+    };
+    let mode = if mode == Mode::Page {
+        Mode::Block
+    } else {
+        mode
+    };
     let mut rewriter = Rewriter::new(mode);
+    rewriter.raise = raise;
     for event in parser(markdown) {
         rewriter.event(event);
     }
@@ -60,6 +80,8 @@ struct Rewriter<'a> {
     literal: Option<String>,
     /// Inline mode: a block ended, so a space goes before the next text.
     pending_space: bool,
+    /// Heading levels to go up by (page mode: the top-most heading becomes `#`).
+    raise: usize,
 }
 
 impl<'a> Rewriter<'a> {
@@ -72,6 +94,7 @@ impl<'a> Rewriter<'a> {
             table: Table::default(),
             literal: None,
             pending_space: false,
+            raise: 0,
         }
     }
 
@@ -160,7 +183,7 @@ impl<'a> Rewriter<'a> {
         match tag {
             Tag::Paragraph if block => self.tag(r#"<p class="govuk-body">"#),
             Tag::Heading { level, .. } if block => {
-                let (_, open) = heading(level);
+                let (_, open) = heading(level, self.raise);
                 self.tag(open);
             }
             Tag::BlockQuote(_) if block => self.tag("<blockquote class=\"govuk-inset-text\">\n"),
@@ -235,7 +258,10 @@ impl<'a> Rewriter<'a> {
         let block = self.block();
         match tag {
             TagEnd::Paragraph => self.end_block("</p>\n"),
-            TagEnd::Heading(level) => self.end_block(heading(level).0),
+            TagEnd::Heading(level) => {
+                let close = heading(level, self.raise).0;
+                self.end_block(close)
+            }
             TagEnd::BlockQuote(_) => self.end_block("</blockquote>\n"),
             TagEnd::CodeBlock | TagEnd::HtmlBlock => self.end_literal(),
             TagEnd::List(true) => self.end_block("</ol>\n"),
@@ -322,11 +348,12 @@ impl<'a> Rewriter<'a> {
 }
 
 /// An editor's `#` is the page's second level (the page has its own h1); levels past `###`
-/// are capped at h4. Returns the closing and opening tags.
-fn heading(level: HeadingLevel) -> (&'static str, &'static str) {
-    match level {
-        HeadingLevel::H1 => ("</h2>\n", r#"<h2 class="govuk-heading-l">"#),
-        HeadingLevel::H2 => ("</h3>\n", r#"<h3 class="govuk-heading-m">"#),
+/// are capped at h4. `raise` moves every level up first. Returns the closing and opening
+/// tags.
+fn heading(level: HeadingLevel, raise: usize) -> (&'static str, &'static str) {
+    match (level as usize).saturating_sub(raise) {
+        0 | 1 => ("</h2>\n", r#"<h2 class="govuk-heading-l">"#),
+        2 => ("</h3>\n", r#"<h3 class="govuk-heading-m">"#),
         _ => ("</h4>\n", r#"<h4 class="govuk-heading-s">"#),
     }
 }

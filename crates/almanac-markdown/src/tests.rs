@@ -263,3 +263,18 @@ fn sanitiser_removes_nothing_from_rendered_corpus() {
         }
     }
 }
+
+#[test]
+fn a_page_body_starts_its_outline_at_h2_whatever_the_editor_typed() {
+    let typed_two = crate::render_page("## Essential cookies\n\nText\n\n### Detail\n\nMore");
+    assert!(typed_two.starts_with(r#"<h2 class="govuk-heading-l">Essential cookies</h2>"#));
+    assert!(typed_two.contains(r#"<h3 class="govuk-heading-m">Detail</h3>"#));
+    let typed_one = crate::render_page("# Top\n\n## Next");
+    assert!(typed_one.contains(r#"<h2 class="govuk-heading-l">Top</h2>"#));
+    assert!(typed_one.contains(r#"<h3 class="govuk-heading-m">Next</h3>"#));
+    assert_eq!(
+        crate::render("## Section"),
+        r#"<h3 class="govuk-heading-m">Section</h3>"#,
+        "inside a page's section, headings stay below the section's"
+    );
+}

@@ -158,7 +158,7 @@ pub fn homepage(
         &HomepageTemplate {
             layout,
             introduction_html: introduction
-                .map(|page| almanac_markdown::render(&page.body))
+                .map(|page| almanac_markdown::render_page(&page.body))
                 .unwrap_or_default(),
             topics: links,
         },
@@ -187,7 +187,7 @@ pub fn site_page(
         &SitePageTemplate {
             layout,
             page,
-            body_html: almanac_markdown::render(&page.body),
+            body_html: almanac_markdown::render_page(&page.body),
         },
     )
 }

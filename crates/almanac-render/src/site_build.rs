@@ -184,7 +184,7 @@ fn topic_pages(
                 introduction_html: topic
                     .additional_description
                     .as_deref()
-                    .map(almanac_markdown::render)
+                    .map(almanac_markdown::render_page)
                     .unwrap_or_default(),
                 subtopics,
             },

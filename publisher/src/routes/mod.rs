@@ -5,6 +5,7 @@ mod account;
 mod admin;
 pub mod api;
 mod auth;
+mod builds;
 mod cms;
 mod data_sources;
 mod dimensions;
@@ -147,6 +148,7 @@ pub fn router(state: AppState) -> Router {
         .merge(data_sources::routes())
         .merge(site_pages::routes())
         .merge(figure_files::routes())
+        .merge(builds::routes())
         // GOV.UK Frontend's stylesheet refers to /assets/fonts and /assets/images.
         .nest_service("/assets/fonts", ServeDir::new(govuk.join("assets/fonts")))
         .nest_service("/assets/images", ServeDir::new(govuk.join("assets/images")))
