@@ -60,3 +60,36 @@ async fn admins_see_each_build_and_can_ask_for_one() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn the_version_page_says_when_a_publish_went_live() {
+    let app = TestApp::new();
+    let page =
+        almanac_test_support::fixtures::page(&mut app.conn(), "health", "DEPARTMENT_REVIEW", true);
+    let admin = app.user("admin@ons.gov.uk", UserType::Admin);
+    let mut client = app.signed_in(&admin);
+    let url = format!("/cms/{}/1.0", page.path);
+    client
+        .post(
+            &format!("{url}/actions"),
+            &[("measure-action", "send-to-approved")],
+        )
+        .await
+        .assert_redirect(&format!("{url}?done=send-to-approved"));
+    client
+        .get(&url)
+        .await
+        .assert_contains("waiting for the site build");
+
+    // The builder takes the request and finishes it.
+    diesel::sql_query(
+        "UPDATE build SET status = 'DONE', fence = 1, started_at = clock_timestamp(),
+                succeeded_at = clock_timestamp() + interval '5 seconds'",
+    )
+    .execute(&mut app.conn())
+    .unwrap();
+    client
+        .get(&url)
+        .await
+        .assert_contains("On the public site since");
+}

@@ -21,3 +21,45 @@ pub fn request(
         .returning(build::id)
         .get_result(conn)
 }
+
+/// Whether the last publish of a version has reached the public site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LiveStatus {
+    /// The first build that started after the publish finished at this time.
+    LiveSince(chrono::DateTime<chrono::Utc>),
+    /// Published, and no build since has finished yet.
+    Waiting,
+}
+
+#[derive(diesel::QueryableByName)]
+struct Finished {
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>)]
+    published: Option<chrono::DateTime<chrono::Utc>>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>)]
+    live: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// When the version's last publish went live: the first DONE build that started after its
+/// `version_published` event. `None` when the version was never published through the
+/// publisher (seeded content has no such event).
+pub fn live_status(conn: &mut PgConnection, version_id: i32) -> QueryResult<Option<LiveStatus>> {
+    let found: Finished = diesel::sql_query(
+        "WITH published AS (
+             SELECT max(occurred_at) AS at FROM audit_event
+             WHERE action = 'version_published' AND subject_type = 'measure_version'
+               AND subject_id = $1::text
+         )
+         SELECT published.at AS published,
+                (SELECT b.succeeded_at FROM build b
+                 WHERE b.status = 'DONE' AND b.started_at >= published.at
+                 ORDER BY b.started_at LIMIT 1) AS live
+         FROM published",
+    )
+    .bind::<diesel::sql_types::Integer, _>(version_id)
+    .get_result(conn)?;
+    Ok(match (found.published, found.live) {
+        (None, _) => None,
+        (Some(_), Some(at)) => Some(LiveStatus::LiveSince(at)),
+        (Some(_), None) => Some(LiveStatus::Waiting),
+    })
+}

@@ -107,6 +107,8 @@ struct VersionPage {
     actions: Vec<(&'static str, &'static str)>,
     review_link: Option<String>,
     review_link_expires: Option<String>,
+    /// For a published version: when its last publish reached the public site.
+    live: Option<String>,
     can_update: bool,
     editable: bool,
     can_delete: bool,
@@ -141,7 +143,7 @@ fn notice(done: &str) -> String {
     }
 }
 
-fn version_page(
+async fn version_page(
     state: &AppState,
     user: &SignedIn,
     page: MeasurePage,
@@ -166,6 +168,24 @@ fn version_page(
     let can_update = status.is_published()
         && page.version.latest
         && user.user.can(almanac_content::Capability::CreateVersion);
+    let version_id = page.version.id;
+    let live = if status.is_published() {
+        state
+            .db
+            .run(move |conn| Ok(almanac_content::builds::live_status(conn, version_id)?))
+            .await?
+            .map(|live| match live {
+                almanac_content::builds::LiveStatus::LiveSince(at) => format!(
+                    "On the public site since {}.",
+                    at.format("%H:%M UTC on %-d %B %Y")
+                ),
+                almanac_content::builds::LiveStatus::Waiting => {
+                    "Published: waiting for the site build to put it on the public site.".to_owned()
+                }
+            })
+    } else {
+        None
+    };
     let http_status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -181,6 +201,7 @@ fn version_page(
         review_link: live_link.map(|(token, _)| state.link(&format!("/review/{token}"))),
         review_link_expires: live_link
             .map(|(_, expires)| expires.format("%H:%M UTC on %-d %B %Y").to_string()),
+        live,
         can_update,
         editable: status.is_editable() && user.user.can(almanac_content::Capability::UpdateMeasure),
         can_delete: status == almanac_content::PublishStatus::Draft
@@ -208,6 +229,7 @@ pub async fn show(
         notice(&query.done),
         FormErrors::default(),
     )
+    .await
 }
 
 /// The page as the public site will show it, through the site build's own renderer.
@@ -277,15 +299,18 @@ pub async fn act(
         Ok(()) => Ok(
             Redirect::to(&format!("{}?done={}", path.url(), action.form_value())).into_response(),
         ),
-        Err(errors) => version_page(
-            &state,
-            &user,
-            page,
-            testing,
-            path.url(),
-            String::new(),
-            errors,
-        ),
+        Err(errors) => {
+            version_page(
+                &state,
+                &user,
+                page,
+                testing,
+                path.url(),
+                String::new(),
+                errors,
+            )
+            .await
+        }
     }
 }
 
@@ -308,7 +333,8 @@ pub async fn new_review_link(
             path.url(),
             String::new(),
             errors,
-        );
+        )
+        .await;
     }
     let (actor, origin, links, version_id) = (
         user.user.clone(),
@@ -356,7 +382,8 @@ pub async fn new_version(
                 path.url(),
                 String::new(),
                 errors,
-            );
+            )
+            .await;
         }
     };
     let (actor, origin, version_id) = (user.user.clone(), user.origin(), page.version.id);
@@ -409,6 +436,7 @@ pub async fn new_version(
                 String::new(),
                 errors,
             )
+            .await
         }
     }
 }
