@@ -10,6 +10,7 @@ pub mod clamd;
 pub mod fixtures;
 pub mod http;
 mod process;
+pub mod s3;
 pub mod smtp;
 
 use std::sync::OnceLock;

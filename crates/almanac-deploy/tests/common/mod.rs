@@ -8,14 +8,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use almanac_deploy::{S3Config, S3Target, Site};
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::server::conn::auto::Builder as ConnBuilder;
 use s3s::dto::*;
 use s3s::{S3, S3Request, S3Response, S3Result, s3_error};
 use tempfile::TempDir;
 
-const ACCESS_KEY: &str = "AKIAALMANACTEST";
-const SECRET_KEY: &str = "almanac-test-secret";
+use almanac_test_support::s3::{ACCESS_KEY, SECRET_KEY};
 
 /// s3s-fs with injectable failures.
 struct Flaky {
@@ -97,13 +94,7 @@ pub struct S3Server {
     /// PutObject requests that reached the store.
     pub puts: Arc<AtomicUsize>,
     _root: TempDir,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for S3Server {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
+    _server: almanac_test_support::s3::S3Server,
 }
 
 impl S3Server {
@@ -116,30 +107,13 @@ impl S3Server {
             failing_puts: failing_puts.clone(),
             puts: puts.clone(),
         };
-        let mut builder = s3s::service::S3ServiceBuilder::new(flaky);
-        builder.set_auth(s3s::auth::SimpleAuth::from_single(ACCESS_KEY, SECRET_KEY));
-        let service = builder.build();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = listener.local_addr().unwrap();
-        let task = tokio::spawn(async move {
-            loop {
-                let Ok((socket, _)) = listener.accept().await else {
-                    continue;
-                };
-                let service = service.clone();
-                tokio::spawn(async move {
-                    let _ = ConnBuilder::new(TokioExecutor::new())
-                        .serve_connection(TokioIo::new(socket), service)
-                        .await;
-                });
-            }
-        });
+        let server = almanac_test_support::s3::S3Server::serve(flaky).await;
         S3Server {
-            endpoint: format!("http://{address}"),
+            endpoint: server.endpoint.clone(),
             failing_puts,
             puts,
             _root: root,
-            task,
+            _server: server,
         }
     }
 
