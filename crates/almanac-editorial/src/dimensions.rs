@@ -762,6 +762,84 @@ pub struct Saved<F> {
     pub categorisation: Option<ClassificationMatch>,
 }
 
+/// Which of a dimension's two figures.
+#[derive(Debug, Clone, Copy)]
+enum Figure {
+    Chart,
+    Table,
+}
+
+impl Figure {
+    /// Static names only: they go into SQL text.
+    fn table_and_object_column(self) -> (&'static str, &'static str) {
+        match self {
+            Figure::Chart => ("dimension_chart", "chart_object"),
+            Figure::Table => ("dimension_table", "table_object"),
+        }
+    }
+}
+
+/// What saving a chart and saving a table share: in one transaction, check the version and
+/// dimension, store the figure with its source and classification (replacing any), derive
+/// the dimension's classification again, and record the audit event with `details`.
+#[allow(clippy::too_many_arguments)] // conn, actor, origin, the ids, the figure, now.
+fn store_figure<F: Clone>(
+    conn: &mut PgConnection,
+    actor: &User,
+    origin: &Origin,
+    (version_id, guid): (i32, Uuid),
+    kind: Figure,
+    (figure, figure_json, source): (&F, String, serde_json::Value),
+    chosen: Option<ClassificationMatch>,
+    audit: (AuditAction, serde_json::Value),
+    now: DateTime<Utc>,
+) -> Result<Saved<F>, DimensionError> {
+    conn.transaction(|conn| {
+        let version = editable_version(conn, actor, version_id)?;
+        let row = existing_dimension(conn, version_id, guid)?;
+        let object: serde_json::Value = serde_json::from_str(&figure_json)
+            .map_err(|error| diesel::result::Error::SerializationError(Box::new(error)))?;
+        let code = chosen.as_ref().map(|c| c.code.clone());
+        let flags = chosen
+            .as_ref()
+            .map(ClassificationMatch::flags)
+            .unwrap_or_default();
+        let (table, object_column) = kind.table_and_object_column();
+        diesel::sql_query(format!(
+            "INSERT INTO {table} (dimension_guid, classification_id, includes_parents,
+                 includes_all, includes_unknown, settings_and_source_data, {object_column})
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (dimension_guid) DO UPDATE SET
+                 classification_id = EXCLUDED.classification_id,
+                 includes_parents = EXCLUDED.includes_parents,
+                 includes_all = EXCLUDED.includes_all,
+                 includes_unknown = EXCLUDED.includes_unknown,
+                 settings_and_source_data = EXCLUDED.settings_and_source_data,
+                 {object_column} = EXCLUDED.{object_column}"
+        ))
+        .bind::<diesel::sql_types::Uuid, _>(guid)
+        .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(&code)
+        .bind::<diesel::sql_types::Bool, _>(flags.includes_parents)
+        .bind::<diesel::sql_types::Bool, _>(flags.includes_all)
+        .bind::<diesel::sql_types::Bool, _>(flags.includes_unknown)
+        .bind::<diesel::sql_types::Jsonb, _>(&source)
+        .bind::<diesel::sql_types::Jsonb, _>(&object)
+        .execute(conn)?;
+        let categorisation = refresh_categorisation(conn, guid)?;
+        touch(conn, guid, now)?;
+        let (action, mut details) = audit.clone();
+        details["dimension"] = json!(guid);
+        details["title"] = json!(row.title);
+        details["classification"] = json!(code);
+        record(conn, origin, actor, action, &version, details)?;
+        Ok(Saved {
+            figure: figure.clone(),
+            classification: chosen.clone(),
+            categorisation,
+        })
+    })
+}
+
 /// Builds the chart from `source` and stores it with its source on the dimension, replacing
 /// any chart it had, with the classification chosen; then derives the dimension's
 /// classification again.
@@ -778,58 +856,18 @@ pub fn save_chart(
 ) -> Result<Saved<Chart>, DimensionError> {
     let chart = build_chart(&source.data, &source.settings)?;
     let chosen = classification.resolve(&detect_chart_classification(&chart).detection)?;
-    conn.transaction(|conn| {
-        let version = editable_version(conn, actor, version_id)?;
-        let row = existing_dimension(conn, version_id, guid)?;
-        let object: serde_json::Value = serde_json::from_str(&chart.to_json())
-            .map_err(|error| diesel::result::Error::SerializationError(Box::new(error)))?;
-        let code = chosen.as_ref().map(|c| c.code.clone());
-        let chosen_flags = chosen
-            .as_ref()
-            .map(ClassificationMatch::flags)
-            .unwrap_or_default();
-        diesel::insert_into(dimension_chart::table)
-            .values((
-                dimension_chart::dimension_guid.eq(guid),
-                dimension_chart::classification_id.eq(&code),
-                dimension_chart::includes_parents.eq(chosen_flags.includes_parents),
-                dimension_chart::includes_all.eq(chosen_flags.includes_all),
-                dimension_chart::includes_unknown.eq(chosen_flags.includes_unknown),
-                dimension_chart::settings_and_source_data.eq(source.to_value()),
-                dimension_chart::chart_object.eq(&object),
-            ))
-            .on_conflict(dimension_chart::dimension_guid)
-            .do_update()
-            .set((
-                dimension_chart::classification_id.eq(&code),
-                dimension_chart::includes_parents.eq(chosen_flags.includes_parents),
-                dimension_chart::includes_all.eq(chosen_flags.includes_all),
-                dimension_chart::includes_unknown.eq(chosen_flags.includes_unknown),
-                dimension_chart::settings_and_source_data.eq(source.to_value()),
-                dimension_chart::chart_object.eq(&object),
-            ))
-            .execute(conn)?;
-        let categorisation = refresh_categorisation(conn, guid)?;
-        touch(conn, guid, now)?;
-        record(
-            conn,
-            origin,
-            actor,
-            AuditAction::ChartSaved,
-            &version,
-            json!({
-                "dimension": guid,
-                "title": row.title,
-                "chart_type": chart.chart_type.code(),
-                "classification": code,
-            }),
-        )?;
-        Ok(Saved {
-            figure: chart.clone(),
-            classification: chosen.clone(),
-            categorisation,
-        })
-    })
+    let audit = json!({ "chart_type": chart.chart_type.code() });
+    store_figure(
+        conn,
+        actor,
+        origin,
+        (version_id, guid),
+        Figure::Chart,
+        (&chart, chart.to_json(), source.to_value()),
+        chosen,
+        (AuditAction::ChartSaved, audit),
+        now,
+    )
 }
 
 /// Builds the table from `source` and stores it, like [`save_chart`].
@@ -846,61 +884,21 @@ pub fn save_table(
 ) -> Result<Saved<Table>, DimensionError> {
     let table = build_table(&source.data, &source.settings)?;
     let chosen = classification.resolve(&detect_table_classification(&table).detection)?;
-    conn.transaction(|conn| {
-        let version = editable_version(conn, actor, version_id)?;
-        let row = existing_dimension(conn, version_id, guid)?;
-        let object: serde_json::Value = serde_json::from_str(&table.to_json())
-            .map_err(|error| diesel::result::Error::SerializationError(Box::new(error)))?;
-        let code = chosen.as_ref().map(|c| c.code.clone());
-        let chosen_flags = chosen
-            .as_ref()
-            .map(ClassificationMatch::flags)
-            .unwrap_or_default();
-        diesel::insert_into(dimension_table::table)
-            .values((
-                dimension_table::dimension_guid.eq(guid),
-                dimension_table::classification_id.eq(&code),
-                dimension_table::includes_parents.eq(chosen_flags.includes_parents),
-                dimension_table::includes_all.eq(chosen_flags.includes_all),
-                dimension_table::includes_unknown.eq(chosen_flags.includes_unknown),
-                dimension_table::settings_and_source_data.eq(source.to_value()),
-                dimension_table::table_object.eq(&object),
-            ))
-            .on_conflict(dimension_table::dimension_guid)
-            .do_update()
-            .set((
-                dimension_table::classification_id.eq(&code),
-                dimension_table::includes_parents.eq(chosen_flags.includes_parents),
-                dimension_table::includes_all.eq(chosen_flags.includes_all),
-                dimension_table::includes_unknown.eq(chosen_flags.includes_unknown),
-                dimension_table::settings_and_source_data.eq(source.to_value()),
-                dimension_table::table_object.eq(&object),
-            ))
-            .execute(conn)?;
-        let categorisation = refresh_categorisation(conn, guid)?;
-        touch(conn, guid, now)?;
-        record(
-            conn,
-            origin,
-            actor,
-            AuditAction::TableSaved,
-            &version,
-            json!({
-                "dimension": guid,
-                "title": row.title,
-                "table_type": match table.table_type() {
-                    almanac_figures::TableType::Simple => "simple",
-                    almanac_figures::TableType::Grouped => "grouped",
-                },
-                "classification": code,
-            }),
-        )?;
-        Ok(Saved {
-            figure: table.clone(),
-            classification: chosen.clone(),
-            categorisation,
-        })
-    })
+    let table_type = match table.table_type() {
+        almanac_figures::TableType::Simple => "simple",
+        almanac_figures::TableType::Grouped => "grouped",
+    };
+    store_figure(
+        conn,
+        actor,
+        origin,
+        (version_id, guid),
+        Figure::Table,
+        (&table, table.to_json(), source.to_value()),
+        chosen,
+        (AuditAction::TableSaved, json!({ "table_type": table_type })),
+        now,
+    )
 }
 
 /// Removes the dimension's chart (if it has one) and derives its classification again.
@@ -926,12 +924,6 @@ pub fn remove_table(
     now: DateTime<Utc>,
 ) -> Result<bool, DimensionError> {
     remove_figure(conn, actor, origin, version_id, guid, Figure::Table, now)
-}
-
-#[derive(Clone, Copy)]
-enum Figure {
-    Chart,
-    Table,
 }
 
 fn remove_figure(
