@@ -390,6 +390,21 @@ fn routes() -> Vec<(&'static str, Build, [u16; 6])> {
         ),
         ("topics", get("/admin/topics"), ADMINS),
         (
+            "add a redirect (invalid)",
+            post(|_, _| ("/admin/redirects".to_owned(), fields(&[("from", "x")]))),
+            [303, 403, 403, 403, 422, 422],
+        ),
+        (
+            "remove a missing redirect",
+            post(|_, _| {
+                (
+                    "/admin/redirects/remove".to_owned(),
+                    fields(&[("from", "/none")]),
+                )
+            }),
+            [303, 403, 403, 403, 404, 404],
+        ),
+        (
             "missing topic",
             get("/admin/topics/999999"),
             [303, 403, 403, 403, 404, 404],
@@ -670,6 +685,33 @@ fn routes() -> Vec<(&'static str, Build, [u16; 6])> {
         ),
         ("corrections preview", get("/corrections"), SIGNED_IN),
         ("site builds", get("/admin/builds"), ADMINS),
+        ("dashboards", get("/dashboards"), EDITORS),
+        ("dashboards (folder)", get("/dashboards/"), EDITORS),
+        ("what's new", get("/dashboards/whats-new/"), SIGNED_IN),
+        ("published by week", get("/dashboards/published/"), EDITORS),
+        ("ethnic groups", get("/dashboards/ethnic-groups/"), EDITORS),
+        (
+            "missing ethnic group",
+            get("/dashboards/ethnic-groups/no-such-group/"),
+            [303, 403, 403, 404, 404, 404],
+        ),
+        (
+            "classifications",
+            get("/dashboards/ethnicity-classifications/"),
+            EDITORS,
+        ),
+        (
+            "classification",
+            get("/dashboards/ethnicity-classifications/5A/"),
+            EDITORS,
+        ),
+        (
+            "geographic breakdown",
+            get("/dashboards/geographic-breakdown/"),
+            EDITORS,
+        ),
+        ("planned pages", get("/dashboards/planned-pages/"), EDITORS),
+        ("all measures", get("/dashboards/measures/"), EDITORS),
         (
             "request a build",
             post(|_, _| ("/admin/builds/request".to_owned(), Vec::new())),

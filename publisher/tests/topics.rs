@@ -4,7 +4,7 @@
 mod common;
 
 use almanac_content::UserType;
-use almanac_content::schema::{redirect, topic};
+use almanac_content::schema::{build, redirect, topic};
 use almanac_test_support::fixtures;
 use axum::http::StatusCode;
 use common::TestApp;
@@ -14,6 +14,14 @@ fn redirects(app: &TestApp) -> Vec<(String, String)> {
     redirect::table
         .order(redirect::from_uri)
         .select((redirect::from_uri, redirect::to_uri))
+        .load(&mut app.conn())
+        .unwrap()
+}
+
+fn build_reasons(app: &TestApp) -> Vec<String> {
+    build::table
+        .order(build::created_at)
+        .select(build::reason)
         .load(&mut app.conn())
         .unwrap()
 }
@@ -45,6 +53,11 @@ async fn renaming_a_topic_redirects_its_old_address_without_chains() {
     assert_eq!(
         redirects(&app),
         [("/housing".to_owned(), "/housing-and-homes".to_owned())]
+    );
+    assert_eq!(
+        build_reasons(&app),
+        ["updated topic “Housing and homes”"],
+        "the rename asks for a site build in the same transaction"
     );
     browser
         .post(&url, &rename("Homes"))
@@ -114,5 +127,75 @@ async fn renaming_a_subtopic_redirects_the_pages_under_it() {
             "/health/sub".to_owned(),
             "/health/physical-health".to_owned()
         )]
+    );
+    assert_eq!(build_reasons(&app), ["renamed subtopic “Physical health”"]);
+}
+
+#[tokio::test]
+async fn editors_add_and_remove_redirect_rules_without_chains_or_loops() {
+    let app = TestApp::new();
+    let admin = app.user("admin@ons.gov.uk", UserType::Admin);
+    let mut browser = app.signed_in(&admin);
+    let add = |from: &'static str, to: &'static str| [("from", from), ("to", to)];
+    browser
+        .post("/admin/redirects", &add("/old-page", "/housing/renting/"))
+        .await
+        .assert_redirect("/admin/topics#redirects");
+    // A rule to an address that is itself redirected leads straight to the end.
+    browser
+        .post("/admin/redirects", &add("/older-page", "/old-page"))
+        .await
+        .assert_redirect("/admin/topics#redirects");
+    assert_eq!(
+        redirects(&app),
+        [
+            ("/old-page".to_owned(), "/housing/renting".to_owned()),
+            ("/older-page".to_owned(), "/housing/renting".to_owned()),
+        ]
+    );
+    assert_eq!(build_reasons(&app).len(), 2, "each rule asks for a build");
+
+    for (from, to, message) in [
+        ("/housing/renting", "/older-page", "would make a loop"),
+        ("old", "/new", "The address must start with /"),
+        ("/Old Page", "/new", "lower-case letters"),
+        ("/", "/new", "The homepage cannot be redirected"),
+        ("/same", "/same/", "must differ"),
+        ("", "", "Enter an address"),
+    ] {
+        let refused = browser.post("/admin/redirects", &add(from, to)).await;
+        assert_eq!(
+            refused.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{from} → {to}"
+        );
+        refused.assert_contains(message);
+        refused.assert_contains(&format!("value=\"{from}\""));
+    }
+
+    browser
+        .post("/admin/redirects/remove", &[("from", "/old-page")])
+        .await
+        .assert_redirect("/admin/topics#redirects");
+    assert_eq!(
+        redirects(&app),
+        [("/older-page".to_owned(), "/housing/renting".to_owned())]
+    );
+    assert_eq!(build_reasons(&app).len(), 3);
+    assert_eq!(
+        browser
+            .post("/admin/redirects/remove", &[("from", "/old-page")])
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let editor = app.user("editor@ons.gov.uk", UserType::CentralEditor);
+    let mut editor_browser = app.signed_in(&editor);
+    assert_eq!(
+        editor_browser
+            .post("/admin/redirects", &add("/a", "/b"))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
     );
 }

@@ -51,6 +51,8 @@ almanac_content::stored_enum! {
         VersionEdited => "version_edited",
         MeasureCreated => "measure_created",
         TopicUpdated => "topic_updated",
+        RedirectAdded => "redirect_added",
+        RedirectRemoved => "redirect_removed",
         VersionDeleted => "version_deleted",
         MeasureArchived => "measure_archived",
         MeasureCopied => "measure_copied",

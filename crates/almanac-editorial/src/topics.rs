@@ -12,6 +12,7 @@ use almanac_content::Capability;
 use almanac_content::models::{Subtopic, Topic, User};
 use almanac_content::schema::{redirect, subtopic, topic};
 
+use crate::builds;
 use crate::workflow::Problem;
 
 #[derive(Debug, Clone, Default)]
@@ -130,6 +131,12 @@ pub fn update_topic(
         if slug != current.slug {
             move_address(conn, &format!("/{}", current.slug), &format!("/{slug}"))?;
         }
+        // Titles, descriptions and addresses all show on the public site.
+        builds::request(
+            conn,
+            &actor.email,
+            &format!("updated topic “{}”", updated.title),
+        )?;
         audit::record(
             conn,
             origin,
@@ -198,6 +205,11 @@ pub fn rename_subtopic(
                 &format!("/{topic_slug}/{slug}"),
             )?;
         }
+        builds::request(
+            conn,
+            &actor.email,
+            &format!("renamed subtopic “{}”", updated.title),
+        )?;
         audit::record(
             conn,
             origin,
@@ -229,6 +241,149 @@ pub fn move_address(conn: &mut PgConnection, from: &str, to: &str) -> QueryResul
     Ok(())
 }
 
+/// Checks an address typed by an editor: a site path such as `/housing/renting`, lower
+/// case, made of the characters our own addresses use.
+fn address_problem(address: &str) -> Option<&'static str> {
+    let address = address.trim();
+    if address.is_empty() {
+        return Some("Enter an address starting with /, such as /housing/renting");
+    }
+    if !address.starts_with('/') {
+        return Some("The address must start with /");
+    }
+    let path = address.trim_end_matches('/');
+    if path.is_empty() {
+        return None;
+    }
+    let segments_ok = path[1..].split('/').all(|segment| {
+        !segment.is_empty()
+            && segment
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+            && segment != "."
+            && segment != ".."
+    });
+    if !segments_ok {
+        return Some(
+            "The address can only have lower-case letters, digits, hyphens and dots between slashes",
+        );
+    }
+    None
+}
+
+fn normalised(address: &str) -> String {
+    let path = address.trim().trim_end_matches('/');
+    if path.is_empty() {
+        "/".to_owned()
+    } else {
+        path.to_owned()
+    }
+}
+
+/// Adds a redirect rule (an editor's, not a rename's). When `to` is itself redirected, the
+/// rule leads straight to the final address, so visitors never follow a chain; a rule that
+/// would lead back to `from` is refused.
+pub fn add_redirect(
+    conn: &mut PgConnection,
+    actor: &User,
+    origin: &Origin,
+    from: &str,
+    to: &str,
+) -> Result<(), TopicError> {
+    if !actor.can(Capability::ManageTopics) {
+        return Err(TopicError::Forbidden);
+    }
+    let mut problems = Vec::new();
+    for (field, value) in [("from", from), ("to", to)] {
+        if let Some(message) = address_problem(value) {
+            problems.push(Problem {
+                field,
+                message: message.to_owned(),
+            });
+        }
+    }
+    if from.trim().trim_end_matches('/').is_empty() && problems.is_empty() {
+        problems.push(Problem {
+            field: "from",
+            message: "The homepage cannot be redirected".to_owned(),
+        });
+    }
+    if !problems.is_empty() {
+        return Err(TopicError::Invalid(problems));
+    }
+    let (from, to) = (normalised(from), normalised(to));
+    if from == to {
+        return Err(TopicError::Invalid(vec![Problem {
+            field: "to",
+            message: "The new address must differ from the old one".to_owned(),
+        }]));
+    }
+    conn.transaction(|conn| {
+        let destination: String = redirect::table
+            .find(&to)
+            .select(redirect::to_uri)
+            .first(conn)
+            .optional()?
+            .unwrap_or_else(|| to.clone());
+        if destination == from {
+            return Err(TopicError::Invalid(vec![Problem {
+                field: "to",
+                message: format!("{to} already leads to {from}: this rule would make a loop"),
+            }]));
+        }
+        move_address(conn, &from, &destination)?;
+        builds::request(
+            conn,
+            &actor.email,
+            &format!("redirect from {from} to {destination}"),
+        )?;
+        audit::record(
+            conn,
+            origin,
+            Actor::User(actor),
+            AuditAction::RedirectAdded,
+            Some(Subject {
+                kind: "redirect",
+                id: from.clone(),
+            }),
+            json!({ "to": destination }),
+        )?;
+        Ok(())
+    })
+}
+
+/// Removes a redirect rule; the old address stops redirecting at the next build.
+pub fn remove_redirect(
+    conn: &mut PgConnection,
+    actor: &User,
+    origin: &Origin,
+    from: &str,
+) -> Result<(), TopicError> {
+    if !actor.can(Capability::ManageTopics) {
+        return Err(TopicError::Forbidden);
+    }
+    conn.transaction(|conn| {
+        let to: String = diesel::delete(redirect::table.find(from))
+            .returning(redirect::to_uri)
+            .get_result(conn)
+            .optional()?
+            .ok_or(TopicError::Unknown)?;
+        builds::request(conn, &actor.email, &format!("removed redirect from {from}"))?;
+        audit::record(
+            conn,
+            origin,
+            Actor::User(actor),
+            AuditAction::RedirectRemoved,
+            Some(Subject {
+                kind: "redirect",
+                id: from.to_owned(),
+            }),
+            json!({ "to": to }),
+        )?;
+        Ok(())
+    })
+}
+
 /// Every redirect, as (from, to).
 pub fn redirects(conn: &mut PgConnection) -> QueryResult<Vec<(String, String)>> {
     redirect::table
@@ -239,7 +394,26 @@ pub fn redirects(conn: &mut PgConnection) -> QueryResult<Vec<(String, String)>> 
 
 #[cfg(test)]
 mod tests {
-    use super::title_problem;
+    use super::{address_problem, title_problem};
+
+    #[test]
+    fn addresses_are_site_paths() {
+        for good in ["/housing", "/housing/renting/", "/a-b/2019.1"] {
+            assert_eq!(address_problem(good), None, "{good}");
+        }
+        assert_eq!(address_problem("/"), None, "the homepage");
+        for bad in [
+            "",
+            "housing",
+            "/Housing",
+            "/a//b",
+            "/a/../b",
+            "https://x.org/a",
+            "/a b",
+        ] {
+            assert!(address_problem(bad).is_some(), "{bad}");
+        }
+    }
 
     #[test]
     fn real_topic_titles_are_accepted() {

@@ -6,7 +6,7 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use diesel::prelude::*;
 use serde::Deserialize;
 
@@ -23,6 +23,8 @@ use crate::pages::{Chrome, Form, FormErrors, render};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/admin/topics", get(list))
+        .route("/admin/redirects", post(add_redirect))
+        .route("/admin/redirects/remove", post(remove_redirect))
         .route("/admin/topics/{id}", get(topic_form).post(update_topic))
         .route(
             "/admin/subtopics/{id}",
@@ -34,12 +36,29 @@ pub fn routes() -> Router<AppState> {
 #[template(path = "publisher/topics/list.html")]
 struct ListPage {
     chrome: Chrome,
+    errors: FormErrors,
     topics: Vec<(Topic, Vec<Subtopic>)>,
     redirects: Vec<(String, String)>,
+    new_redirect: RedirectForm,
 }
 
 async fn list(State(state): State<AppState>, user: SignedIn) -> Result<Html<String>, AppError> {
     user.require(Capability::ManageTopics)?;
+    list_page(
+        &state,
+        &user,
+        FormErrors::default(),
+        RedirectForm::default(),
+    )
+    .await
+}
+
+async fn list_page(
+    state: &AppState,
+    user: &SignedIn,
+    errors: FormErrors,
+    new_redirect: RedirectForm,
+) -> Result<Html<String>, AppError> {
     let (topics, redirects) = state
         .db
         .run(|conn| {
@@ -67,9 +86,67 @@ async fn list(State(state): State<AppState>, user: SignedIn) -> Result<Html<Stri
         .await?;
     render(&ListPage {
         chrome: user.chrome(),
+        errors,
         topics,
         redirects,
+        new_redirect,
     })
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+struct RedirectForm {
+    from: String,
+    to: String,
+}
+
+async fn add_redirect(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Form(form): Form<RedirectForm>,
+) -> Result<Response, AppError> {
+    user.require(Capability::ManageTopics)?;
+    let (actor, origin, submitted) = (user.user.clone(), user.origin(), form.clone());
+    let outcome = state
+        .db
+        .run(move |conn| {
+            refusal(topics::add_redirect(
+                conn,
+                &actor,
+                &origin,
+                &submitted.from,
+                &submitted.to,
+            ))
+        })
+        .await?;
+    match outcome {
+        Ok(()) => Ok(Redirect::to("/admin/topics#redirects").into_response()),
+        Err(errors) => {
+            let page = list_page(&state, &user, errors, form).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct RemoveRedirectForm {
+    from: String,
+}
+
+async fn remove_redirect(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Form(form): Form<RemoveRedirectForm>,
+) -> Result<Response, AppError> {
+    user.require(Capability::ManageTopics)?;
+    let (actor, origin) = (user.user.clone(), user.origin());
+    state
+        .db
+        .run(move |conn| refusal(topics::remove_redirect(conn, &actor, &origin, &form.from)))
+        .await?
+        .map_err(|_| AppError::NotFound)?;
+    Ok(Redirect::to("/admin/topics#redirects").into_response())
 }
 
 #[derive(Template)]
