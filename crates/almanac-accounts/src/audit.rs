@@ -53,6 +53,8 @@ almanac_content::stored_enum! {
         TopicUpdated => "topic_updated",
         RedirectAdded => "redirect_added",
         RedirectRemoved => "redirect_removed",
+        PublishScheduled => "publish_scheduled",
+        PublishScheduleCancelled => "publish_schedule_cancelled",
         VersionDeleted => "version_deleted",
         MeasureArchived => "measure_archived",
         MeasureCopied => "measure_copied",

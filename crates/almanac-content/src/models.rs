@@ -115,6 +115,9 @@ pub struct MeasureVersion {
     pub qmi_url: Option<String>,
     pub further_technical_information: Option<String>,
     pub review_token_expires_at: Option<DateTime<Utc>>,
+    /// Set while the version waits in department review to be published at this time.
+    pub publish_scheduled_at: Option<DateTime<Utc>>,
+    pub publish_scheduled_by: Option<String>,
 }
 
 impl MeasureVersion {

@@ -56,6 +56,8 @@ diesel::table! {
         lease_expires_at -> Nullable<Timestamptz>,
         covered_by -> Nullable<Uuid>,
         stats -> Nullable<Jsonb>,
+        alerted_at -> Nullable<Timestamptz>,
+        alerts_sent -> Int4,
     }
 }
 
@@ -269,6 +271,8 @@ diesel::table! {
         qmi_url -> Nullable<Text>,
         further_technical_information -> Nullable<Text>,
         review_token_expires_at -> Nullable<Timestamptz>,
+        publish_scheduled_at -> Nullable<Timestamptz>,
+        publish_scheduled_by -> Nullable<Text>,
     }
 }
 
@@ -309,6 +313,16 @@ diesel::table! {
         from_uri -> Text,
         to_uri -> Text,
         created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    scheduled_job (name) {
+        name -> Text,
+        last_started_at -> Nullable<Timestamptz>,
+        last_finished_at -> Nullable<Timestamptz>,
+        last_outcome -> Nullable<Text>,
+        last_detail -> Nullable<Text>,
     }
 }
 
@@ -477,6 +491,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     parent_ethnicity_in_classification,
     recovery_code,
     redirect,
+    scheduled_job,
     site_page,
     subtopic,
     topic,

@@ -16,6 +16,7 @@ pub mod edit;
 mod guard;
 pub mod lifecycle;
 pub mod review;
+pub mod scheduled_publishing;
 pub mod site_pages;
 pub mod topics;
 pub mod uploads;

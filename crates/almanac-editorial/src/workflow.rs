@@ -214,6 +214,8 @@ pub fn apply(
                         measure_version::last_updated_by.eq(who),
                         measure_version::updated_at.eq(now),
                         measure_version::lock_version.eq(measure_version::lock_version + 1),
+                        measure_version::publish_scheduled_at.eq(None::<DateTime<Utc>>),
+                        measure_version::publish_scheduled_by.eq(None::<String>),
                     ))
                     .returning(MeasureVersion::as_returning())
                     .get_result(conn)?
@@ -226,6 +228,8 @@ pub fn apply(
                     measure_version::last_updated_by.eq(who),
                     measure_version::updated_at.eq(now),
                     measure_version::lock_version.eq(measure_version::lock_version + 1),
+                    measure_version::publish_scheduled_at.eq(None::<DateTime<Utc>>),
+                    measure_version::publish_scheduled_by.eq(None::<String>),
                 ))
                 .returning(MeasureVersion::as_returning())
                 .get_result(conn)?,
@@ -235,6 +239,8 @@ pub fn apply(
                     measure_version::last_updated_by.eq(who),
                     measure_version::updated_at.eq(now),
                     measure_version::lock_version.eq(measure_version::lock_version + 1),
+                    measure_version::publish_scheduled_at.eq(None::<DateTime<Utc>>),
+                    measure_version::publish_scheduled_by.eq(None::<String>),
                 ))
                 .returning(MeasureVersion::as_returning())
                 .get_result(conn)?,
