@@ -17,6 +17,7 @@ pub struct Chrome {
     pub user_email: String,
     pub can_manage_users: bool,
     pub can_edit_site_pages: bool,
+    pub can_view_dashboards: bool,
 }
 
 impl Chrome {
@@ -26,6 +27,7 @@ impl Chrome {
             user_email: user.email.clone(),
             can_manage_users: user.can(Capability::ManageUsers),
             can_edit_site_pages: user.can(Capability::EditSitePages),
+            can_view_dashboards: user.can(Capability::ViewDashboards),
         }
     }
 

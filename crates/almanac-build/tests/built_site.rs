@@ -54,6 +54,18 @@ async fn every_page_kind_is_valid_html_and_accessible() {
         .find(|page| page.version.id == measure.version_id)
         .map(|page| format!("{}/{}/", page.path(), page.version.version()))
         .unwrap();
+    let dashboards = &built.snapshot.dashboards;
+    let dashboard_pages = [
+        "/dashboards/".to_owned(),
+        "/dashboards/whats-new/".to_owned(),
+        "/dashboards/published/".to_owned(),
+        "/dashboards/ethnic-groups/".to_owned(),
+        almanac_render::dashboards::ethnic_group_url(&dashboards.ethnic_groups[0]),
+        "/dashboards/ethnicity-classifications/".to_owned(),
+        almanac_render::dashboards::classification_url(&dashboards.classifications[0]),
+        "/dashboards/geographic-breakdown/".to_owned(),
+        almanac_render::dashboards::geography_level_url(&dashboards.geography_levels[0]),
+    ];
     let router =
         axum::Router::new().fallback_service(tower_http::services::ServeDir::new(&report.folder));
     let (base, server) = almanac_test_support::http::serve(router).await;
@@ -67,7 +79,10 @@ async fn every_page_kind_is_valid_html_and_accessible() {
         "/corrections/".to_owned(),
         "/search/?q=employment".to_owned(),
         "/404.html".to_owned(),
-    ] {
+    ]
+    .into_iter()
+    .chain(dashboard_pages)
+    {
         browser.goto(&format!("{base}{path}")).await;
         let violations = browser.accessibility_violations().await;
         assert!(violations.is_empty(), "{path}: {violations:#?}");

@@ -7,6 +7,7 @@
 pub mod area;
 pub mod builds;
 pub mod dashboard_views;
+pub mod dashboards;
 pub mod db;
 pub mod measures;
 pub mod models;

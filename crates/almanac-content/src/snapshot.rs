@@ -68,6 +68,8 @@ pub struct SiteSnapshot {
     pub corrections: Vec<Correction>,
     /// `from` → `to`, both site paths.
     pub redirects: Vec<(String, String)>,
+    /// The public dashboards, from the materialized views as last refreshed.
+    pub dashboards: crate::dashboards::Dashboards,
 }
 
 impl SiteSnapshot {
@@ -162,6 +164,7 @@ pub fn load(conn: &mut PgConnection) -> QueryResult<SiteSnapshot> {
                 site_pages,
                 corrections: site::corrections(conn)?,
                 redirects,
+                dashboards: crate::dashboards::Dashboards::load(conn)?,
             })
         })
 }

@@ -2,6 +2,7 @@
 //! loaded from the database and returns HTML, so the publisher's preview and the site
 //! build produce the same bytes from the same data.
 
+pub mod dashboards;
 pub mod figures;
 
 use askama::Template;

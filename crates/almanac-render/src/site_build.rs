@@ -24,7 +24,7 @@ pub enum SiteError {
 /// Every page of the site (not the assets or the source uploads, which the build adds from
 /// files): homepage, topic pages, each published version of each measure at its version's
 /// address and the newest again at `latest`, with their figure files, the site's own pages,
-/// corrections, search, redirects, 404, sitemap and robots.txt.
+/// corrections, the dashboards, search, redirects, 404, sitemap and robots.txt.
 pub fn render_site(snapshot: &SiteSnapshot, settings: &SiteSettings) -> Result<Site, SiteError> {
     let mut site = Site::new();
     site.add(
@@ -61,18 +61,13 @@ pub fn render_site(snapshot: &SiteSnapshot, settings: &SiteSettings) -> Result<S
         "corrections/index.html",
         crate::corrections_page(&snapshot.corrections, Mode::Published, settings)?.into_bytes(),
     )?;
+    for (path, html) in crate::dashboards::dashboard_site_pages(&snapshot.dashboards, settings)? {
+        site.add(path, html.into_bytes())?;
+    }
     site.add("search/index.html", search_page(settings)?.into_bytes())?;
     site.add("search/index.json", search_index(snapshot))?;
-    for (from, to) in &snapshot.redirects {
-        let from = from.trim_matches('/');
-        if from.is_empty() || site.contains(&format!("{from}/index.html")) {
-            // A live page at the old address wins over a redirect away from it.
-            continue;
-        }
-        site.add(
-            format!("{from}/index.html"),
-            redirect_page(to, settings)?.into_bytes(),
-        )?;
+    for (from, to) in redirected_pages(&site, &snapshot.redirects) {
+        site.add(from, redirect_page(&to, settings)?.into_bytes())?;
     }
     site.add("404.html", not_found_page(settings)?.into_bytes())?;
     site.add("robots.txt", robots(settings).into_bytes())?;
@@ -206,6 +201,38 @@ fn not_found_page(settings: &SiteSettings) -> Result<String, RenderError> {
     render("site/not_found.html", &NotFoundTemplate { layout })
 }
 
+/// The redirect pages a set of address moves needs, as (old page path, new address). A
+/// move covers its whole subtree: a renamed topic redirects every page under it, page by
+/// page, because a static host has no prefix rules we can rely on. A live page at an old
+/// address wins over a redirect away from it.
+fn redirected_pages(site: &Site, moves: &[(String, String)]) -> Vec<(String, String)> {
+    let mut pages = std::collections::BTreeMap::new();
+    for (from, to) in moves {
+        let (from, to) = (from.trim_matches('/'), to.trim_matches('/'));
+        if from.is_empty() {
+            continue;
+        }
+        let moved_here = site
+            .iter()
+            .filter(|_| !to.is_empty())
+            .filter_map(|(path, _)| path.strip_suffix("index.html"))
+            .filter_map(|folder| Some(folder.strip_prefix(to)?.strip_prefix('/')?.to_owned()))
+            .collect::<Vec<_>>();
+        // The old address itself always redirects, even when nothing lives at the new one
+        // yet (a topic with no published measure).
+        let rests = std::iter::once(String::new()).chain(moved_here);
+        for rest in rests {
+            let old = format!("{from}/{rest}index.html");
+            if !site.contains(&old) {
+                pages
+                    .entry(old)
+                    .or_insert_with(|| format!("/{to}/{rest}").replace("//", "/"));
+            }
+        }
+    }
+    pages.into_iter().collect()
+}
+
 #[derive(Template)]
 #[template(path = "site/redirect.html")]
 struct RedirectTemplate<'a> {
@@ -322,4 +349,42 @@ fn xml_escape(text: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redirected_pages;
+    use almanac_site::Site;
+
+    #[test]
+    fn a_moved_topic_redirects_every_page_under_it_but_never_over_a_live_page() {
+        let mut site = Site::new();
+        for path in [
+            "index.html",
+            "homes/index.html",
+            "homes/rent/index.html",
+            "homes/rent/renting/latest/index.html",
+            "homes/rent/renting/latest/data/x.csv",
+            "homes-and-land/index.html",
+            "housing/rent/index.html",
+        ] {
+            site.add(path, b"x".to_vec()).unwrap();
+        }
+        let moves = [
+            ("/housing".to_owned(), "/homes".to_owned()),
+            ("/gone".to_owned(), "/".to_owned()),
+        ];
+        assert_eq!(
+            redirected_pages(&site, &moves),
+            [
+                ("gone/index.html".to_owned(), "/".to_owned()),
+                ("housing/index.html".to_owned(), "/homes/".to_owned()),
+                (
+                    "housing/rent/renting/latest/index.html".to_owned(),
+                    "/homes/rent/renting/latest/".to_owned()
+                ),
+            ],
+            "not homes-and-land, not over the live housing/rent page, not the CSV"
+        );
+    }
 }

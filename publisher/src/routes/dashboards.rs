@@ -1,0 +1,227 @@
+//! The dashboards under `/dashboards` (the model's §4.6): the public site's dashboards as
+//! editors preview them, plus planned pages and all measures, which only the publisher shows.
+//! Every page needs VIEW_DASHBOARDS except what's new, which any signed-in user may read.
+//!
+//! The pages render through `almanac_render::dashboards`, the functions the site build uses;
+//! their links end in `/`, so each route answers with and without the trailing slash.
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::response::Html;
+use axum::routing::{MethodRouter, get};
+use chrono::Utc;
+
+use almanac_content::Capability;
+use almanac_content::dashboards;
+use almanac_render::Mode;
+use almanac_render::dashboards as render;
+
+use crate::AppState;
+use crate::auth::SignedIn;
+use crate::error::AppError;
+
+pub fn routes() -> Router<AppState> {
+    let routes: [(&str, MethodRouter<AppState>); 11] = [
+        ("/dashboards", get(index)),
+        ("/dashboards/whats-new", get(whats_new)),
+        ("/dashboards/published", get(published)),
+        ("/dashboards/ethnic-groups", get(ethnic_groups)),
+        ("/dashboards/ethnic-groups/{slug}", get(ethnic_group)),
+        (
+            "/dashboards/ethnicity-classifications",
+            get(classifications),
+        ),
+        (
+            "/dashboards/ethnicity-classifications/{id}",
+            get(classification),
+        ),
+        ("/dashboards/geographic-breakdown", get(geography)),
+        (
+            "/dashboards/geographic-breakdown/{slug}",
+            get(geography_level),
+        ),
+        ("/dashboards/planned-pages", get(planned_pages)),
+        ("/dashboards/measures", get(all_measures)),
+    ];
+    routes
+        .into_iter()
+        .fold(Router::new(), |router, (path, handler)| {
+            router
+                .route(path, handler.clone())
+                .route(&format!("{path}/"), handler)
+        })
+}
+
+async fn index(State(state): State<AppState>, user: SignedIn) -> Result<Html<String>, AppError> {
+    user.require(Capability::ViewDashboards)?;
+    Ok(Html(render::dashboards_index(Mode::Preview, &state.site)?))
+}
+
+async fn whats_new(
+    State(state): State<AppState>,
+    _user: SignedIn,
+) -> Result<Html<String>, AppError> {
+    let publications = state
+        .db
+        .run(|conn| Ok(dashboards::major_publications(conn)?))
+        .await?;
+    Ok(Html(render::whats_new_page(
+        &publications,
+        Mode::Preview,
+        &state.site,
+    )?))
+}
+
+async fn published(
+    State(state): State<AppState>,
+    user: SignedIn,
+) -> Result<Html<String>, AppError> {
+    user.require(Capability::ViewDashboards)?;
+    let publications = state
+        .db
+        .run(|conn| Ok(dashboards::major_publications(conn)?))
+        .await?;
+    // Editors see the weeks up to today; the public site stops at its newest publication.
+    let today = Utc::now().date_naive();
+    Ok(Html(render::published_page(
+        &publications,
+        Some(today),
+        Mode::Preview,
+        &state.site,
+    )?))
+}
+
+async fn ethnic_groups(
+    State(state): State<AppState>,
+    user: SignedIn,
+) -> Result<Html<String>, AppError> {
+    user.require(Capability::ViewDashboards)?;
+    let groups = state
+        .db
+        .run(|conn| Ok(dashboards::ethnic_groups(conn)?))
+        .await?;
+    Ok(Html(render::ethnic_groups_page(
+        &groups,
+        Mode::Preview,
+        &state.site,
+    )?))
+}
+
+async fn ethnic_group(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(slug): Path<String>,
+) -> Result<Html<String>, AppError> {
+    user.require(Capability::ViewDashboards)?;
+    let groups = state
+        .db
+        .run(|conn| Ok(dashboards::ethnic_groups(conn)?))
+        .await?;
+    let group = groups
+        .iter()
+        .find(|group| group.slug == slug)
+        .ok_or(AppError::NotFound)?;
+    Ok(Html(render::ethnic_group_page(
+        group,
+        Mode::Preview,
+        &state.site,
+    )?))
+}
+
+async fn classifications(
+    State(state): State<AppState>,
+    user: SignedIn,
+) -> Result<Html<String>, AppError> {
+    user.require(Capability::ViewDashboards)?;
+    let classifications = state
+        .db
+        .run(|conn| Ok(dashboards::classifications(conn)?))
+        .await?;
+    Ok(Html(render::classifications_page(
+        &classifications,
+        Mode::Preview,
+        &state.site,
+    )?))
+}
+
+async fn classification(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Html<String>, AppError> {
+    user.require(Capability::ViewDashboards)?;
+    let classifications = state
+        .db
+        .run(|conn| Ok(dashboards::classifications(conn)?))
+        .await?;
+    let classification = classifications
+        .iter()
+        .find(|classification| classification.path_segment() == id)
+        .ok_or(AppError::NotFound)?;
+    Ok(Html(render::classification_page(
+        classification,
+        Mode::Preview,
+        &state.site,
+    )?))
+}
+
+async fn geography(
+    State(state): State<AppState>,
+    user: SignedIn,
+) -> Result<Html<String>, AppError> {
+    user.require(Capability::ViewDashboards)?;
+    let levels = state
+        .db
+        .run(|conn| Ok(dashboards::geography_levels(conn)?))
+        .await?;
+    Ok(Html(render::geography_page(
+        &levels,
+        Mode::Preview,
+        &state.site,
+    )?))
+}
+
+async fn geography_level(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(slug): Path<String>,
+) -> Result<Html<String>, AppError> {
+    user.require(Capability::ViewDashboards)?;
+    let levels = state
+        .db
+        .run(|conn| Ok(dashboards::geography_levels(conn)?))
+        .await?;
+    let level = levels
+        .iter()
+        .find(|level| level.slug == slug)
+        .ok_or(AppError::NotFound)?;
+    Ok(Html(render::geography_level_page(
+        level,
+        Mode::Preview,
+        &state.site,
+    )?))
+}
+
+async fn planned_pages(
+    State(state): State<AppState>,
+    user: SignedIn,
+) -> Result<Html<String>, AppError> {
+    user.require(Capability::ViewDashboards)?;
+    let stages = state
+        .db
+        .run(|conn| Ok(dashboards::planned_pages(conn)?))
+        .await?;
+    Ok(Html(render::planned_pages_page(&stages, &state.site)?))
+}
+
+async fn all_measures(
+    State(state): State<AppState>,
+    user: SignedIn,
+) -> Result<Html<String>, AppError> {
+    user.require(Capability::ViewDashboards)?;
+    let topics = state
+        .db
+        .run(|conn| Ok(dashboards::all_measures(conn)?))
+        .await?;
+    Ok(Html(render::all_measures_page(&topics, &state.site)?))
+}
