@@ -112,6 +112,9 @@ impl FromRequestParts<AppState> for Visitor {
                         Ok(sessions::find(conn, &lookup, &policy, chrono::Utc::now())?)
                     })
                     .await?;
+                if let Some((_, user)) = &found {
+                    almanac_telemetry::identify_user(user.id);
+                }
                 found.map(|(session, user)| LiveSession {
                     stage: stage(state, &user, &session),
                     cookie_value,

@@ -46,6 +46,8 @@ pub struct PublisherConfig {
     /// `SITE_CHART_PNG` (`true`/`false`, default false): offer each chart as PNG as well as
     /// SVG. Must match the site builder's, so the preview shows what the site will.
     pub chart_png: bool,
+    /// `SENTRY_DSN`, `LOG_FORMAT`, `METRICS_ADDR`: error reports, log lines and metrics.
+    pub telemetry: almanac_telemetry::TelemetrySettings,
 }
 
 impl PublisherConfig {
@@ -87,6 +89,7 @@ impl PublisherConfig {
             review_link_days: positive(source, "REVIEW_LINK_DAYS", 14)?,
             uploads: almanac_uploads::UploadSettings::from_source(source)?,
             chart_png: parsed(source, "SITE_CHART_PNG", false)?,
+            telemetry: almanac_telemetry::TelemetrySettings::from_source(source)?,
         };
         if config.pool_size == 0 {
             return Err(ConfigError::Invalid {
@@ -218,6 +221,50 @@ mod tests {
             let error = PublisherConfig::from_source(&env).unwrap_err().to_string();
             assert!(error.contains(&format!("{name}=")), "{error}");
         }
+    }
+
+    #[test]
+    fn bad_telemetry_settings_are_named() {
+        for (name, value) in [
+            ("LOG_FORMAT", "xml"),
+            ("METRICS_ADDR", "metrics:9100"),
+            ("SENTRY_DSN", "not a dsn"),
+        ] {
+            let env = BTreeMap::from([
+                ("DATABASE_URL", "postgres://app@127.0.0.1/almanac"),
+                ("SECRET_KEY", "0123456789abcdef0123456789abcdef"),
+                (name, value),
+            ]);
+            let error = PublisherConfig::from_source(&env).unwrap_err().to_string();
+            assert!(
+                error.starts_with(&format!("configuration: {name}=")),
+                "{error}"
+            );
+        }
+    }
+
+    #[test]
+    fn telemetry_settings_are_optional() {
+        let env = BTreeMap::from([
+            ("DATABASE_URL", "postgres://app@127.0.0.1/almanac"),
+            ("SECRET_KEY", "0123456789abcdef0123456789abcdef"),
+            (
+                "GOVUK_FRONTEND_DIR",
+                concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/../node_modules/govuk-frontend/dist/govuk"
+                ),
+            ),
+            ("SENTRY_DSN", "https://public@sentry.example.org/7"),
+            ("METRICS_ADDR", "0.0.0.0:9100"),
+        ]);
+        let config = PublisherConfig::from_source(&env).unwrap();
+        assert!(config.telemetry.sentry_dsn.is_some());
+        assert_eq!(
+            config.telemetry.metrics_addr,
+            Some("0.0.0.0:9100".parse().unwrap())
+        );
+        assert_eq!(config.telemetry.log_format, None);
     }
 
     #[test]

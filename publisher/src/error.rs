@@ -59,6 +59,26 @@ struct ErrorPage<'a> {
     message: &'a str,
 }
 
+const INTERNAL_TITLE: &str = "Sorry, there is a problem with the service";
+const INTERNAL_MESSAGE: &str = "Try again later. The developers have been told.";
+
+fn page(status: StatusCode, title: &str, message: &str) -> Response {
+    let body = ErrorPage { title, message }
+        .render()
+        .unwrap_or_else(|_| title.to_owned());
+    (status, Html(body)).into_response()
+}
+
+/// The 500 page for a handler that panicked. Not reported here: Sentry's panic hook has
+/// already sent the panic with its stack.
+pub fn panic_page() -> Response {
+    page(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        INTERNAL_TITLE,
+        INTERNAL_MESSAGE,
+    )
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, title, message): (StatusCode, &str, String) = match &self {
@@ -106,20 +126,15 @@ impl IntoResponse for AppError {
             ),
             AppError::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
-                "Sorry, there is a problem with the service",
-                "Try again later. The developers have been told.".to_owned(),
+                INTERNAL_TITLE,
+                INTERNAL_MESSAGE.to_owned(),
             ),
         };
+        // Only server errors reach the developers; a 4xx is the client's to fix.
         if status.is_server_error() {
-            tracing::error!(error = %self, "request failed");
+            almanac_telemetry::report_server_error(status.as_u16(), &self);
         }
-        let body = ErrorPage {
-            title,
-            message: &message,
-        }
-        .render()
-        .unwrap_or_else(|_| title.to_owned());
-        let mut response = (status, Html(body)).into_response();
+        let mut response = page(status, title, &message);
         if let AppError::TooManyRequests {
             retry_after_seconds,
         } = self

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod observability;
 pub mod pages;
 pub mod routes;
 pub mod security;
@@ -31,6 +32,8 @@ pub struct AppState {
     /// The virus scanner; `None` only in development without `CLAMD_ADDRESS`, and then
     /// uploads are refused rather than stored unscanned.
     pub scanner: Option<almanac_uploads::Clamd>,
+    /// This instance's Prometheus metrics, served on `METRICS_ADDR`.
+    pub metrics: Arc<almanac_telemetry::Metrics>,
 }
 
 impl AppState {
@@ -51,6 +54,7 @@ impl AppState {
                 .clamd
                 .clone()
                 .map(almanac_uploads::Clamd::new),
+            metrics: Arc::new(almanac_telemetry::Metrics::new()),
             site: Arc::new(almanac_render::SiteSettings {
                 chart_png: config.chart_png,
                 ..almanac_render::SiteSettings::default()
@@ -67,5 +71,6 @@ impl AppState {
 
 /// The whole application, ready to serve.
 pub fn app(state: AppState) -> Router {
-    routes::router(state)
+    let metrics = state.metrics.clone();
+    observability::observed(routes::router(state), metrics)
 }

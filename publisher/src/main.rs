@@ -45,12 +45,14 @@ fn parse_user_type(text: &str) -> Result<UserType, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,tower_http=info".into()),
-        )
-        .init();
+    // Kept until `main` returns: dropping it sends the reports still queued.
+    let _telemetry = match publisher::observability::init_telemetry(&ProcessEnv) {
+        Ok(telemetry) => telemetry,
+        Err(error) => {
+            eprintln!("publisher: {error:#}");
+            return ExitCode::FAILURE;
+        }
+    };
     match run(cli.command.unwrap_or(Command::Serve)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
@@ -176,9 +178,20 @@ async fn serve(config: PublisherConfig) -> anyhow::Result<()> {
             anyhow::anyhow!("cannot listen on PUBLISHER_BIND={}: {error}", config.bind)
         })?;
     tracing::info!(address = %config.bind, environment = %config.environment, "publisher listening");
+    let metrics_addr = config.telemetry.metrics_addr;
     let state = AppState::new(Db::new(pool), config)?;
     tracing::info!(mail = %state.mailer.describe(), "outgoing email");
-    let app = publisher::app(state).layer(tower_http::trace::TraceLayer::new_for_http());
+    if let Some(address) = metrics_addr {
+        let metrics_listener = tokio::net::TcpListener::bind(address)
+            .await
+            .map_err(|error| anyhow::anyhow!("cannot listen on METRICS_ADDR={address}: {error}"))?;
+        tracing::info!(%address, "metrics listening");
+        tokio::spawn(publisher::observability::serve_metrics(
+            metrics_listener,
+            state.clone(),
+        ));
+    }
+    let app = publisher::app(state);
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),

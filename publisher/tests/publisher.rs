@@ -51,7 +51,7 @@ async fn health_check_reports_the_database() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         body,
-        r#"{"status":"ok","database":"ok","pending_migrations":0}"#
+        r#"{"status":"ok","database":"ok","pending_migrations":0,"queue":{"pending":0,"oldest_pending_age_seconds":null,"started":null}}"#
     );
 }
 

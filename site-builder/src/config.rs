@@ -134,3 +134,178 @@ impl BuilderConfig {
         }
     }
 }
+
+/// A job's schedule: a 6-field cron expression (seconds first, in UTC), or off.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Schedule {
+    Cron(String),
+    Off,
+}
+
+/// The scheduled jobs of `site-builder run`. Each has `JOB_<NAME>_SCHEDULE` to change when it
+/// runs (`off` stops it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobKind {
+    /// Re-announces waiting requests, in case one was never announced (the model's
+    /// 10-minute poll, kept as a safety net).
+    BuildSafetyNet,
+    /// Fails stalled builds and reports failed ones; each is reported again every
+    /// `ALERT_REPEAT_MINUTES` until acknowledged.
+    BuildAlerts,
+    /// Publishes versions whose publishing time has come.
+    ScheduledPublishing,
+    /// Refreshes the dashboards' materialized views (every build refreshes them too).
+    RefreshViews,
+    /// Deletes old builds (see `BUILD_KEEP`).
+    DeleteOldBuilds,
+}
+
+impl JobKind {
+    pub const ALL: [JobKind; 5] = [
+        JobKind::BuildSafetyNet,
+        JobKind::BuildAlerts,
+        JobKind::ScheduledPublishing,
+        JobKind::RefreshViews,
+        JobKind::DeleteOldBuilds,
+    ];
+
+    /// The name in logs, in `scheduled_job` and in the advisory lock.
+    pub fn name(self) -> &'static str {
+        match self {
+            JobKind::BuildSafetyNet => "build-safety-net",
+            JobKind::BuildAlerts => "build-alerts",
+            JobKind::ScheduledPublishing => "scheduled-publishing",
+            JobKind::RefreshViews => "refresh-views",
+            JobKind::DeleteOldBuilds => "delete-old-builds",
+        }
+    }
+
+    fn variable(self) -> String {
+        format!(
+            "JOB_{}_SCHEDULE",
+            self.name().to_uppercase().replace('-', "_")
+        )
+    }
+
+    /// Every 20 seconds for alerts (a stall is noticed well within a minute), every 15 for
+    /// publishing (within a minute of the time set), nightly for the housekeeping.
+    fn default_schedule(self) -> &'static str {
+        match self {
+            JobKind::BuildSafetyNet => "0 */10 * * * *",
+            JobKind::BuildAlerts => "*/20 * * * * *",
+            JobKind::ScheduledPublishing => "*/15 * * * * *",
+            JobKind::RefreshViews => "0 0 2 * * *",
+            JobKind::DeleteOldBuilds => "0 30 2 * * *",
+        }
+    }
+}
+
+pub struct WorkerConfig {
+    /// Every job, with its schedule.
+    pub schedules: Vec<(JobKind, Schedule)>,
+    /// `ENVIRONMENT`, in alert subjects.
+    pub environment: almanac_config::Environment,
+    /// `PUBLIC_URL`: the publisher's address, for the builds page link in alerts.
+    pub publisher_url: String,
+    /// `ALERT_REPEAT_MINUTES` (default 60).
+    pub alert_repeat: chrono::Duration,
+    /// `BUILD_KEEP` (default 200): finished builds kept by the nightly clean-up.
+    pub keep_builds: i64,
+    /// `ALMANAC_RELEASE` (default the package version): a worker starting with a release
+    /// that has not built the site yet asks for a build.
+    pub release: String,
+    pub mail: almanac_mail::MailSettings,
+}
+
+impl WorkerConfig {
+    pub fn from_source(source: &dyn VarSource) -> Result<WorkerConfig, ConfigError> {
+        let mut schedules = Vec::new();
+        for job in JobKind::ALL {
+            let variable = job.variable();
+            let text =
+                optional(source, &variable).unwrap_or_else(|| job.default_schedule().to_owned());
+            let schedule = if text.trim().eq_ignore_ascii_case("off") {
+                Schedule::Off
+            } else {
+                tokio_cron_scheduler::Job::new(text.trim(), |_, _| {}).map_err(|error| {
+                    ConfigError::Invalid {
+                        name: variable.clone(),
+                        value: text.clone(),
+                        reason: format!(
+                            "not a 6-field cron expression (seconds minutes hours day month \
+                             weekday) or “off”: {error}"
+                        ),
+                    }
+                })?;
+                Schedule::Cron(text.trim().to_owned())
+            };
+            schedules.push((job, schedule));
+        }
+        let alert_minutes: i64 = parsed(source, "ALERT_REPEAT_MINUTES", 60)?;
+        if alert_minutes < 1 {
+            return Err(ConfigError::Invalid {
+                name: "ALERT_REPEAT_MINUTES".to_owned(),
+                value: alert_minutes.to_string(),
+                reason: "reports must repeat at least a minute apart".into(),
+            });
+        }
+        let keep_builds: i64 = parsed(source, "BUILD_KEEP", 200)?;
+        if keep_builds < 1 {
+            return Err(ConfigError::Invalid {
+                name: "BUILD_KEEP".to_owned(),
+                value: keep_builds.to_string(),
+                reason: "keep at least the latest build".into(),
+            });
+        }
+        Ok(WorkerConfig {
+            schedules,
+            environment: almanac_config::Environment::from_source(source)?,
+            publisher_url: parsed(source, "PUBLIC_URL", "http://127.0.0.1:8000".to_owned())?,
+            alert_repeat: chrono::Duration::minutes(alert_minutes),
+            keep_builds,
+            release: optional(source, "ALMANAC_RELEASE")
+                .unwrap_or_else(|| env!("CARGO_PKG_VERSION").to_owned()),
+            mail: almanac_mail::MailSettings::from_source(source)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod worker_tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    #[test]
+    fn jobs_have_working_defaults_and_refuse_bad_schedules_by_name() {
+        let config =
+            WorkerConfig::from_source(&BTreeMap::from([("JOB_REFRESH_VIEWS_SCHEDULE", "off")]))
+                .unwrap();
+        assert_eq!(config.schedules.len(), JobKind::ALL.len());
+        assert!(
+            config
+                .schedules
+                .contains(&(JobKind::RefreshViews, Schedule::Off))
+        );
+        assert!(config.schedules.contains(&(
+            JobKind::BuildAlerts,
+            Schedule::Cron("*/20 * * * * *".to_owned())
+        )));
+        assert_eq!(
+            JobKind::ScheduledPublishing.variable(),
+            "JOB_SCHEDULED_PUBLISHING_SCHEDULE"
+        );
+        assert_eq!(config.alert_repeat, chrono::Duration::hours(1));
+
+        for (name, value) in [
+            ("JOB_BUILD_ALERTS_SCHEDULE", "every minute"),
+            ("ALERT_REPEAT_MINUTES", "0"),
+            ("BUILD_KEEP", "none"),
+        ] {
+            let error = WorkerConfig::from_source(&BTreeMap::from([(name, value)]))
+                .err()
+                .unwrap_or_else(|| panic!("{name}={value} accepted"));
+            assert!(error.to_string().contains(name), "{error}");
+        }
+    }
+}

@@ -1,10 +1,13 @@
-//! `site-builder build | request | status | load-reference | seed | refresh-views`
+//! `site-builder build | run | request | status | acknowledge | verify | rollback |
+//! load-reference | seed | refresh-views`
 //!
 //! The site build (ADR 0011): `build` claims the newest request (making one if asked), renders
 //! and checks the whole site, and deploys it to the configured targets. The data-loading
 //! commands every environment needs live here too.
 
 mod config;
+mod telemetry;
+mod worker;
 
 use std::process::ExitCode;
 use std::time::Instant;
@@ -67,6 +70,14 @@ enum Command {
         #[arg(long, default_value = "requested from the command line")]
         reason: String,
     },
+    /// Acknowledge a failed build: its alert emails stop.
+    Acknowledge {
+        /// The build id, or its first eight characters as the alert's subject shows them.
+        build: String,
+        /// Who acknowledges, recorded on the build.
+        #[arg(long, env = "USER", default_value = "site-builder")]
+        by: String,
+    },
     /// The latest builds, newest first.
     Status {
         #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(i64).range(1..=1000))]
@@ -76,11 +87,14 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .init();
+    // Kept until `main` returns: dropping it sends the reports still queued.
+    let _telemetry = match telemetry::init() {
+        Ok(telemetry) => telemetry,
+        Err(error) => {
+            eprintln!("site-builder: {error:#}");
+            return ExitCode::FAILURE;
+        }
+    };
     match run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
@@ -152,7 +166,7 @@ fn run(command: Command) -> anyhow::Result<()> {
             allow_deletes,
             requested_by,
         } => build(&mut conn, &database_url, allow_deletes, &requested_by)?,
-        Command::Run => worker(&mut conn, &database_url)?,
+        Command::Run => worker::run(&mut conn, &database_url)?,
         Command::Verify => verify(&mut conn)?,
         Command::Rollback {
             build_or_commit,
@@ -163,6 +177,11 @@ fn run(command: Command) -> anyhow::Result<()> {
             println!("build {id} requested");
         }
         Command::Status { limit } => status(&mut conn, limit)?,
+        Command::Acknowledge { build, by } => {
+            let id =
+                almanac_content::builds::acknowledge(&mut conn, &build, &by, chrono::Utc::now())?;
+            println!("build {id} acknowledged by {by}; its alerts stop");
+        }
         Command::RefreshViews => {
             db::refresh_dashboard_views(&mut conn)?;
             println!(
@@ -175,7 +194,7 @@ fn run(command: Command) -> anyhow::Result<()> {
 }
 
 /// What every build reads and where it deploys, from the configuration.
-fn build_setup(
+pub(crate) fn build_setup(
     config: &config::BuilderConfig,
     allow_deletes: bool,
 ) -> anyhow::Result<(
@@ -300,44 +319,6 @@ fn rollback(
     Ok(())
 }
 
-/// Waits for requests and builds them, until stopped.
-fn worker(conn: &mut diesel::PgConnection, database_url: &str) -> anyhow::Result<()> {
-    use almanac_build::{queue, run};
-
-    let config = config::BuilderConfig::from_source(&ProcessEnv)?;
-    let (inputs, targets) = build_setup(&config, false)?;
-    let runtime = tokio::runtime::Runtime::new()?;
-    let mut listener = db::connect(database_url)?;
-    queue::listen(&mut listener)?;
-    let name = builder_name();
-    println!("site-builder {name} waiting for build requests");
-    loop {
-        while let Some(claim) = queue::claim(conn, &name, config.lease, chrono::Utc::now())? {
-            let started = Instant::now();
-            match runtime.block_on(run::run(
-                conn,
-                database_url,
-                &claim,
-                config.lease,
-                run::Source::Render(&inputs),
-                &targets,
-            )) {
-                Ok(summary) => println!(
-                    "build {} done in {:.1}s: {} pages, {} files ({})",
-                    claim.build_id,
-                    started.elapsed().as_secs_f64(),
-                    summary.pages,
-                    summary.files,
-                    claim.reason
-                ),
-                Err(error) => eprintln!("build {} failed: {error}", claim.build_id),
-            }
-        }
-        // The model's 10-minute poll stays as a safety net behind the announcements.
-        queue::wait_for_request(&mut listener, std::time::Duration::from_secs(600))?;
-    }
-}
-
 fn build(
     conn: &mut diesel::PgConnection,
     database_url: &str,
@@ -370,7 +351,10 @@ fn build(
         &targets,
     ));
     spinner.finish_and_clear();
-    let summary = summary?;
+    let summary = summary.inspect_err(|error| {
+        almanac_telemetry::report_build_failure(claim.build_id, &error.to_string());
+    })?;
+    almanac_jobs::release::record(conn, claim.build_id, &release())?;
     println!(
         "build {} done in {:.1}s: {} pages, {} files, {:.1} MB",
         claim.build_id,
@@ -452,7 +436,12 @@ fn store_demo_uploads(conn: &mut diesel::PgConnection) -> anyhow::Result<usize> 
 }
 
 /// `host:pid`, recorded on the builds this process claims.
-fn builder_name() -> String {
+/// `ALMANAC_RELEASE`, recorded on each build so that a new release rebuilds the site.
+pub(crate) fn release() -> String {
+    std::env::var("ALMANAC_RELEASE").unwrap_or_else(|_| env!("CARGO_PKG_VERSION").to_owned())
+}
+
+pub(crate) fn builder_name() -> String {
     let host = std::fs::read_to_string("/etc/hostname")
         .map(|name| name.trim().to_owned())
         .unwrap_or_else(|_| "localhost".to_owned());

@@ -57,6 +57,24 @@ fn lease_end(now: DateTime<Utc>, lease: Duration) -> DateTime<Utc> {
     now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60))
 }
 
+/// Announces waiting requests again, for builders that missed the first announcement (they
+/// were restarting, or the connection dropped): the safety net behind LISTEN/NOTIFY.
+/// Returns how many requests are waiting.
+pub fn announce_waiting(conn: &mut PgConnection) -> QueryResult<i64> {
+    let waiting: i64 = build::table
+        .filter(build::status.eq("PENDING"))
+        .count()
+        .get_result(conn)?;
+    if waiting > 0 {
+        diesel::sql_query("SELECT pg_notify('build_requested', 'safety-net')").execute(conn)?;
+    }
+    Ok(waiting)
+}
+
+/// Why a stalled build failed: the alerts tell a stall from a failure by this reason.
+pub const STALLED_REASON: &str = "The builder stopped renewing its lease (it crashed, was killed or lost the \
+     database); the next build takes over.";
+
 /// Fails every STARTED build whose lease ended before `now`, returning their ids.
 pub fn fail_expired(conn: &mut PgConnection, now: DateTime<Utc>) -> QueryResult<Vec<Uuid>> {
     diesel::update(
@@ -67,10 +85,7 @@ pub fn fail_expired(conn: &mut PgConnection, now: DateTime<Utc>) -> QueryResult<
     .set((
         build::status.eq("FAILED"),
         build::failed_at.eq(now),
-        build::failure_reason.eq(
-            "The builder stopped renewing its lease (it crashed, was killed or lost the \
-             database); the next build takes over.",
-        ),
+        build::failure_reason.eq(STALLED_REASON),
     ))
     .returning(build::id)
     .get_results(conn)

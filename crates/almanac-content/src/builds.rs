@@ -22,6 +22,53 @@ pub fn request(
         .get_result(conn)
 }
 
+#[derive(Debug, thiserror::Error)]
+pub enum AcknowledgeError {
+    #[error("there is no build {0}")]
+    Unknown(String),
+    #[error("build {0} has not failed: only failed builds are acknowledged")]
+    NotFailed(String),
+    #[error(transparent)]
+    Database(#[from] diesel::result::Error),
+}
+
+/// Acknowledges a failed build: its alerts stop. `build` is the full id or a unique prefix
+/// of it (the first eight characters, as the alert's subject shows). Acknowledging twice
+/// keeps the first acknowledgement.
+pub fn acknowledge(
+    conn: &mut PgConnection,
+    build: &str,
+    who: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<uuid::Uuid, AcknowledgeError> {
+    let prefix = build.trim().to_lowercase().replace('-', "");
+    if prefix.len() < 4 || !prefix.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(AcknowledgeError::Unknown(build.to_owned()));
+    }
+    let matches: Vec<(uuid::Uuid, String)> = build::table
+        .filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>("replace(id::text, '-', '') LIKE ")
+                .bind::<diesel::sql_types::Text, _>(format!("{prefix}%")),
+        )
+        .select((build::id, build::status))
+        .limit(2)
+        .load(conn)?;
+    let [(id, status)] = &matches[..] else {
+        return Err(AcknowledgeError::Unknown(build.to_owned()));
+    };
+    if status != "FAILED" {
+        return Err(AcknowledgeError::NotFailed(build.to_owned()));
+    }
+    diesel::update(build::table.find(id))
+        .filter(build::acknowledged_at.is_null())
+        .set((
+            build::acknowledged_at.eq(now),
+            build::acknowledged_by.eq(who),
+        ))
+        .execute(conn)?;
+    Ok(*id)
+}
+
 /// Whether the last publish of a version has reached the public site.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LiveStatus {

@@ -18,8 +18,7 @@ use almanac_content::models::{MeasureVersion, User};
 use almanac_content::schema::{measure_version, users};
 use almanac_content::{Capability, PublishStatus};
 
-use crate::review::ReviewLinks;
-use crate::workflow::{self, Action, WorkflowError};
+use crate::workflow::{self, WorkflowError};
 
 /// The earliest a schedule may be set: far enough ahead that the scheduler, which runs at
 /// least every minute, cannot be late because of it.
@@ -149,7 +148,6 @@ pub enum ScheduledOutcome {
 /// who scheduled it. Safe to run from any number of workers at once.
 pub fn publish_due(
     conn: &mut PgConnection,
-    links: &ReviewLinks,
     now: DateTime<Utc>,
 ) -> QueryResult<Vec<ScheduledOutcome>> {
     let mut outcomes = Vec::new();
@@ -197,15 +195,7 @@ pub fn publish_due(
                     format!("{scheduled_by} no longer has an active account"),
                 );
             };
-            match workflow::apply(
-                conn,
-                &publisher,
-                &Origin::default(),
-                version_id,
-                Action::Publish,
-                links,
-                now,
-            ) {
+            match workflow::publish_as(conn, &publisher, &Origin::default(), version_id, now) {
                 Ok(version) => Ok(Some(ScheduledOutcome::Published {
                     version_id,
                     title: version.title,

@@ -166,6 +166,31 @@ pub fn apply(
     links: &ReviewLinks,
     now: DateTime<Utc>,
 ) -> Result<MeasureVersion, WorkflowError> {
+    transition(conn, actor, origin, version_id, action, Some(links), now)
+}
+
+/// Publishes a version as `actor`: the step `apply` takes for `Action::Publish`, for callers
+/// that never send anything to review (the scheduler), so hold no review-link key.
+pub fn publish_as(
+    conn: &mut PgConnection,
+    actor: &User,
+    origin: &Origin,
+    version_id: i32,
+    now: DateTime<Utc>,
+) -> Result<MeasureVersion, WorkflowError> {
+    transition(conn, actor, origin, version_id, Action::Publish, None, now)
+}
+
+/// `links` is needed only to send a version to department review.
+fn transition(
+    conn: &mut PgConnection,
+    actor: &User,
+    origin: &Origin,
+    version_id: i32,
+    action: Action,
+    links: Option<&ReviewLinks>,
+    now: DateTime<Utc>,
+) -> Result<MeasureVersion, WorkflowError> {
     conn.transaction(|conn| {
         let version: MeasureVersion = measure_version::table
             .find(version_id)
@@ -245,7 +270,7 @@ pub fn apply(
                 .returning(MeasureVersion::as_returning())
                 .get_result(conn)?,
         };
-        let updated = if action == Action::SendToDepartmentReview {
+        let updated = if let (Action::SendToDepartmentReview, Some(links)) = (action, links) {
             review::issue(conn, links, Some(actor), origin, version.id, now).map_err(|error| {
                 match error {
                     review::ReviewError::Database(error) => WorkflowError::Database(error),

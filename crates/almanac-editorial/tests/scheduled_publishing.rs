@@ -58,12 +58,12 @@ fn a_scheduled_version_is_published_once_when_its_time_comes() {
 
     // Not yet due: nothing happens, however often the job runs.
     for minutes in [0, 60, 179] {
-        let outcomes = publish_due(conn, &links(), now + Duration::minutes(minutes)).unwrap();
+        let outcomes = publish_due(conn, now + Duration::minutes(minutes)).unwrap();
         assert!(outcomes.is_empty());
     }
     assert_eq!(build_count(conn), 0);
 
-    let outcomes = publish_due(conn, &links(), at + Duration::seconds(1)).unwrap();
+    let outcomes = publish_due(conn, at + Duration::seconds(1)).unwrap();
     assert_eq!(
         outcomes,
         [ScheduledOutcome::Published {
@@ -82,7 +82,7 @@ fn a_scheduled_version_is_published_once_when_its_time_comes() {
 
     // A later run (a restart, another worker) finds nothing left to do.
     assert!(
-        publish_due(conn, &links(), at + Duration::minutes(5))
+        publish_due(conn, at + Duration::minutes(5))
             .unwrap()
             .is_empty()
     );
@@ -150,7 +150,7 @@ fn schedules_are_refused_too_soon_outside_review_and_to_non_publishers_and_can_b
     let cancelled = cancel(conn, &admin, &origin, in_review.version_id).unwrap();
     assert_eq!(cancelled.publish_scheduled_at, None);
     assert!(
-        publish_due(conn, &links(), now + Duration::hours(2))
+        publish_due(conn, now + Duration::hours(2))
             .unwrap()
             .is_empty()
     );
@@ -180,7 +180,7 @@ fn schedules_are_refused_too_soon_outside_review_and_to_non_publishers_and_can_b
         None
     );
     assert!(
-        publish_due(conn, &links(), now + Duration::hours(2))
+        publish_due(conn, now + Duration::hours(2))
             .unwrap()
             .is_empty()
     );
@@ -206,7 +206,7 @@ fn a_schedule_set_by_someone_since_deactivated_is_cleared_not_published() {
         .set(users::active.eq(false))
         .execute(conn)
         .unwrap();
-    let outcomes = publish_due(conn, &links(), now + Duration::hours(2)).unwrap();
+    let outcomes = publish_due(conn, now + Duration::hours(2)).unwrap();
     assert!(matches!(
         &outcomes[..],
         [ScheduledOutcome::Refused { reason, .. }] if reason.contains("no longer has an active account")
@@ -240,9 +240,7 @@ fn two_workers_running_the_job_together_publish_each_version_exactly_once() {
                     let mut mine = Vec::new();
                     // Each worker runs the job repeatedly across the due time.
                     for seconds in 0..5 {
-                        mine.extend(
-                            publish_due(conn, &links(), at + Duration::seconds(seconds)).unwrap(),
-                        );
+                        mine.extend(publish_due(conn, at + Duration::seconds(seconds)).unwrap());
                     }
                     mine
                 })

@@ -80,7 +80,7 @@ impl From<AppError> for ApiError {
             AppError::NotFound => "not found".to_owned(),
             AppError::Forbidden => "your account may not do this".to_owned(),
             other => {
-                tracing::error!(error = %other, "API request failed");
+                almanac_telemetry::report_server_error(status.as_u16(), &other);
                 "the request failed; try again later".to_owned()
             }
         };
@@ -120,6 +120,7 @@ impl FromRequestParts<AppState> for ApiUser {
                     "the token is not valid or has been revoked".to_owned(),
                 )
             })?;
+        almanac_telemetry::identify_user(user.id);
         let origin = Origin {
             ip: client_ip(parts, state.config.trusted_proxy_hops).map(|ip| ip.to_string()),
         };

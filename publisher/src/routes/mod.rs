@@ -7,6 +7,7 @@ pub mod api;
 mod auth;
 mod builds;
 mod cms;
+mod dashboards;
 mod data_sources;
 mod dimensions;
 mod edit;
@@ -149,6 +150,7 @@ pub fn router(state: AppState) -> Router {
         .merge(site_pages::routes())
         .merge(figure_files::routes())
         .merge(builds::routes())
+        .merge(dashboards::routes())
         // GOV.UK Frontend's stylesheet refers to /assets/fonts and /assets/images.
         .nest_service("/assets/fonts", ServeDir::new(govuk.join("assets/fonts")))
         .nest_service("/assets/images", ServeDir::new(govuk.join("assets/images")))

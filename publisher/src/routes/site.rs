@@ -43,41 +43,52 @@ struct Health {
     status: &'static str,
     database: &'static str,
     pending_migrations: usize,
+    /// The build queue; `null` when it could not be read. A stalled builder shows here but
+    /// does not make the publisher unhealthy: restarting publishers would not help it.
+    queue: Option<almanac_telemetry::QueueState>,
 }
 
-/// 200 when the database answers and is fully migrated, 503 otherwise.
+/// 200 when the database answers and is fully migrated, 503 otherwise; with the state of
+/// the build queue.
 pub async fn health(State(state): State<AppState>) -> impl IntoResponse {
     let checked = state
         .db
         .run(|conn| {
             diesel::sql_query("SELECT 1").execute(conn)?;
-            Ok(almanac_content::db::pending_migrations(conn)?.len())
+            let pending = almanac_content::db::pending_migrations(conn)?.len();
+            // Before the migrations that make the queue have run, there is no queue to show.
+            let queue = almanac_telemetry::QueueState::read(conn, chrono::Utc::now()).ok();
+            Ok((pending, queue))
         })
         .await;
-    match checked {
-        Ok(0) => (
+    let (status, health) = match checked {
+        Ok((0, queue)) => (
             StatusCode::OK,
-            Json(Health {
+            Health {
                 status: "ok",
                 database: "ok",
                 pending_migrations: 0,
-            }),
+                queue,
+            },
         ),
-        Ok(pending) => (
+        Ok((pending, queue)) => (
             StatusCode::SERVICE_UNAVAILABLE,
-            Json(Health {
+            Health {
                 status: "degraded",
                 database: "ok",
                 pending_migrations: pending,
-            }),
+                queue,
+            },
         ),
         Err(_) => (
             StatusCode::SERVICE_UNAVAILABLE,
-            Json(Health {
+            Health {
                 status: "unavailable",
                 database: "unreachable",
                 pending_migrations: 0,
-            }),
+                queue: None,
+            },
         ),
-    }
+    };
+    (status, Json(health))
 }

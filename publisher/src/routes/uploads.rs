@@ -21,6 +21,7 @@ use serde::Deserialize;
 use almanac_content::Capability;
 use almanac_content::pages::MeasurePage;
 use almanac_editorial::uploads::{self, ScanStatus, Upload, UploadRowError};
+use almanac_telemetry::UploadOutcome;
 use almanac_uploads::{ScanVerdict, StoreKey, UploadError, check_csv, stored_file_name};
 
 use crate::AppState;
@@ -453,11 +454,21 @@ async fn checked_and_scanned(
     let csv = match csv {
         Ok(csv) => csv,
         Err(error @ UploadError::TooLarge { .. }) => {
+            state.metrics.record_upload(UploadOutcome::Rejected);
             return Ok(Err((StatusCode::PAYLOAD_TOO_LARGE, error.to_string())));
         }
-        Err(error) => return Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, error.to_string()))),
+        Err(error) => {
+            state.metrics.record_upload(UploadOutcome::Rejected);
+            return Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, error.to_string())));
+        }
     };
-    match scanner.scan(&csv.bytes).await {
+    let verdict = scanner.scan(&csv.bytes).await;
+    state.metrics.record_upload(match &verdict {
+        Ok(ScanVerdict::Clean) => UploadOutcome::Accepted,
+        Ok(ScanVerdict::Infected { .. }) => UploadOutcome::Infected,
+        Err(_) => UploadOutcome::Unscanned,
+    });
+    match verdict {
         Ok(ScanVerdict::Clean) => Ok(Ok(csv.bytes)),
         Ok(ScanVerdict::Infected { signature }) => {
             tracing::warn!(%signature, user = %user.user.email, "refused an infected upload");
