@@ -106,6 +106,8 @@ fn main() -> ExitCode {
 
 fn run(command: Command) -> anyhow::Result<()> {
     let database_url = almanac_config::database_url(&ProcessEnv)?;
+    almanac_config::guard::Guard::from_source(&ProcessEnv)?
+        .check_database("DATABASE_URL", &database_url)?;
     let mut conn = db::connect(&database_url)?;
     let pending = db::pending_migrations(&mut conn)?;
     if !pending.is_empty() {
@@ -230,7 +232,38 @@ pub(crate) fn build_setup(
         }),
         deploy_options: config.deploy_options(allow_deletes),
     };
+    if let Some((primary, mirror)) = &targets.buckets {
+        check_bucket_markers(config.environment, primary, mirror)?;
+    }
     Ok((inputs, targets))
+}
+
+/// Reads each bucket's `.almanac-environment` marker before anything is deployed: refuses a
+/// bucket that belongs to another environment, and marks a new bucket as this one's.
+fn check_bucket_markers(
+    environment: almanac_config::Environment,
+    primary: &almanac_deploy::S3Target,
+    mirror: &almanac_deploy::S3Target,
+) -> anyhow::Result<()> {
+    use almanac_config::guard::{MarkerCheck, check_marker};
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let retry = almanac_deploy::RetryPolicy::default();
+    runtime.block_on(async {
+        for (variable, bucket) in [("S3_PRIMARY_BUCKET", primary), ("S3_MIRROR_BUCKET", mirror)] {
+            let marker = bucket.environment_marker(&retry).await?;
+            if check_marker(environment, variable, bucket.bucket(), marker.as_deref())?
+                == MarkerCheck::Absent
+            {
+                bucket
+                    .write_environment_marker(environment.as_str(), &retry)
+                    .await?;
+            }
+        }
+        Ok(())
+    })
 }
 
 fn verify(conn: &mut diesel::PgConnection) -> anyhow::Result<()> {
@@ -376,15 +409,16 @@ fn build(
         );
     }
     if let Some(local) = &summary.local {
-        println!(
-            "  local folder {}: {}",
-            config.site_dir.display(),
-            if local.changed {
-                "updated"
-            } else {
-                "unchanged"
-            }
-        );
+        if local.changed {
+            println!(
+                "  local folder {}: updated, {} files written, {} unchanged files linked",
+                config.site_dir.display(),
+                local.files_written,
+                local.files_linked
+            );
+        } else {
+            println!("  local folder {}: unchanged", config.site_dir.display());
+        }
     }
     if let Some(git) = &summary.git {
         match &git.commit {

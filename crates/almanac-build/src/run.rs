@@ -48,6 +48,8 @@ pub struct Summary {
 pub struct LocalFigures {
     pub changed: bool,
     pub files_written: usize,
+    /// Unchanged files hard-linked from the previous build instead of written.
+    pub files_linked: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -206,6 +208,7 @@ async fn deploy(
             Some(LocalFigures {
                 changed: report.changed,
                 files_written: report.files_written,
+                files_linked: report.files_linked,
             })
         }
         None => None,

@@ -166,10 +166,40 @@ impl DataSourceSummary {
 
 /// The page of one measure version, or `None` when there is no such version.
 pub fn measure_page(conn: &mut PgConnection, version_id: i32) -> QueryResult<Option<MeasurePage>> {
-    let found: Option<(MeasureVersion, String, String, String, String, String)> =
+    Ok(measure_pages(conn, &[version_id])?.pop())
+}
+
+/// Rows of a per-version list, with the version (or measure) they belong to.
+#[derive(QueryableByName)]
+struct Owned<T: QueryableByName<diesel::pg::Pg>> {
+    #[diesel(sql_type = Int4)]
+    owner: i32,
+    #[diesel(embed)]
+    row: T,
+}
+
+/// Groups rows by owner, keeping their order within each owner.
+fn by_owner<T: QueryableByName<diesel::pg::Pg>>(
+    rows: Vec<Owned<T>>,
+) -> std::collections::HashMap<i32, Vec<T>> {
+    let mut grouped: std::collections::HashMap<i32, Vec<T>> = std::collections::HashMap::new();
+    for Owned { owner, row } in rows {
+        grouped.entry(owner).or_default().push(row);
+    }
+    grouped
+}
+
+/// The pages of many versions at once, in the order of `version_ids` (unknown ids are
+/// skipped): one query per kind of row rather than per version, which is what makes
+/// loading every page of a large site for a build fast.
+pub fn measure_pages(
+    conn: &mut PgConnection,
+    version_ids: &[i32],
+) -> QueryResult<Vec<MeasurePage>> {
+    let found: Vec<(MeasureVersion, String, String, String, String, String)> =
         measure_version::table
             .inner_join(measure::table.inner_join(subtopic::table.inner_join(topic::table)))
-            .filter(measure_version::id.eq(version_id))
+            .filter(measure_version::id.eq_any(version_ids))
             .select((
                 MeasureVersion::as_select(),
                 topic::slug,
@@ -178,71 +208,101 @@ pub fn measure_page(conn: &mut PgConnection, version_id: i32) -> QueryResult<Opt
                 subtopic::title,
                 measure::slug,
             ))
-            .first(conn)
-            .optional()?;
-    let Some((version, topic_slug, topic_title, subtopic_slug, subtopic_title, measure_slug)) =
-        found
-    else {
-        return Ok(None);
-    };
-    let lowest_level_of_geography = match &version.lowest_level_of_geography_id {
-        Some(name) => crate::schema::lowest_level_of_geography::table
-            .find(name)
-            .select(crate::schema::lowest_level_of_geography::description)
-            .first::<Option<String>>(conn)
-            .optional()?
-            .map(|description| description.unwrap_or_else(|| name.clone())),
-        None => None,
-    };
-    let dimensions = diesel::sql_query(
-        "SELECT d.guid::text AS guid, d.title, d.time_period, d.summary, d.location,
-                c.chart_object, t.table_object
-         FROM dimension d
-         LEFT JOIN dimension_chart c ON c.dimension_guid = d.guid
-         LEFT JOIN dimension_table t ON t.dimension_guid = d.guid
-         WHERE d.measure_version_id = $1 ORDER BY d.position, d.title",
-    )
-    .bind::<Int4, _>(version_id)
-    .load(conn)?;
-    let uploads = diesel::sql_query(
-        "SELECT title, file_name, description, size_bytes, scan_status
-         FROM upload WHERE measure_version_id = $1 ORDER BY title",
-    )
-    .bind::<Int4, _>(version_id)
-    .load(conn)?;
-    let data_sources = diesel::sql_query(
-        "SELECT s.id, s.title, o.name AS publisher, s.source_url, s.publication_date,
-                COALESCE(s.frequency_of_release_other, f.description) AS frequency, s.purpose, l.position
-         FROM data_source_in_measure_version l
-         JOIN data_source s ON s.id = l.data_source_id
-         LEFT JOIN organisation o ON o.id = s.publisher_id
-         LEFT JOIN frequency_of_release f ON f.id = s.frequency_of_release_id
-         WHERE l.measure_version_id = $1 ORDER BY l.position",
-    )
-    .bind::<Int4, _>(version_id)
-    .load(conn)?;
-    let published_versions = diesel::sql_query(
-        "SELECT id, version_major, version_minor, published_at, external_edit_summary,
-                coalesce(update_corrects_data_mistake, false) AS corrects_data_mistake
-         FROM measure_version
-         WHERE measure_id = $1 AND status = 'APPROVED' AND published_at IS NOT NULL
-         ORDER BY version_major, version_minor",
-    )
-    .bind::<Int4, _>(version.measure_id)
-    .load(conn)?;
-    Ok(Some(MeasurePage {
-        topic_slug,
-        topic_title,
-        subtopic_slug,
-        subtopic_title,
-        measure_slug,
-        version,
-        lowest_level_of_geography,
-        dimensions,
-        uploads,
-        data_sources,
-        published_versions,
-    }))
+            .load(conn)?;
+    let geography: std::collections::HashMap<String, String> =
+        crate::schema::lowest_level_of_geography::table
+            .select((
+                crate::schema::lowest_level_of_geography::name,
+                crate::schema::lowest_level_of_geography::description,
+            ))
+            .load::<(String, Option<String>)>(conn)?
+            .into_iter()
+            .map(|(name, description)| (name.clone(), description.unwrap_or(name)))
+            .collect();
+    let mut dimensions = by_owner::<DimensionSummary>(
+        diesel::sql_query(
+            "SELECT d.measure_version_id AS owner, d.guid::text AS guid, d.title, d.time_period,
+                    d.summary, d.location, c.chart_object, t.table_object
+             FROM dimension d
+             LEFT JOIN dimension_chart c ON c.dimension_guid = d.guid
+             LEFT JOIN dimension_table t ON t.dimension_guid = d.guid
+             WHERE d.measure_version_id = ANY($1) ORDER BY d.position, d.title",
+        )
+        .bind::<diesel::sql_types::Array<Int4>, _>(version_ids)
+        .load(conn)?,
+    );
+    let mut uploads = by_owner::<UploadSummary>(
+        diesel::sql_query(
+            "SELECT measure_version_id AS owner, title, file_name, description, size_bytes,
+                    scan_status
+             FROM upload WHERE measure_version_id = ANY($1) ORDER BY title",
+        )
+        .bind::<diesel::sql_types::Array<Int4>, _>(version_ids)
+        .load(conn)?,
+    );
+    let mut data_sources = by_owner::<DataSourceSummary>(
+        diesel::sql_query(
+            "SELECT l.measure_version_id AS owner, s.id, s.title, o.name AS publisher,
+                    s.source_url, s.publication_date,
+                    COALESCE(s.frequency_of_release_other, f.description) AS frequency,
+                    s.purpose, l.position
+             FROM data_source_in_measure_version l
+             JOIN data_source s ON s.id = l.data_source_id
+             LEFT JOIN organisation o ON o.id = s.publisher_id
+             LEFT JOIN frequency_of_release f ON f.id = s.frequency_of_release_id
+             WHERE l.measure_version_id = ANY($1) ORDER BY l.position",
+        )
+        .bind::<diesel::sql_types::Array<Int4>, _>(version_ids)
+        .load(conn)?,
+    );
+    let measure_ids: Vec<i32> = found
+        .iter()
+        .map(|(version, ..)| version.measure_id)
+        .collect();
+    let published_versions = by_owner::<PublishedVersion>(
+        diesel::sql_query(
+            "SELECT measure_id AS owner, id, version_major, version_minor, published_at,
+                    external_edit_summary,
+                    coalesce(update_corrects_data_mistake, false) AS corrects_data_mistake
+             FROM measure_version
+             WHERE measure_id = ANY($1) AND status = 'APPROVED' AND published_at IS NOT NULL
+             ORDER BY version_major, version_minor",
+        )
+        .bind::<diesel::sql_types::Array<Int4>, _>(&measure_ids)
+        .load(conn)?,
+    );
+    let mut pages: std::collections::HashMap<i32, MeasurePage> = found
+        .into_iter()
+        .map(
+            |(version, topic_slug, topic_title, subtopic_slug, subtopic_title, measure_slug)| {
+                let id = version.id;
+                let page = MeasurePage {
+                    topic_slug,
+                    topic_title,
+                    subtopic_slug,
+                    subtopic_title,
+                    measure_slug,
+                    lowest_level_of_geography: version
+                        .lowest_level_of_geography_id
+                        .as_ref()
+                        .and_then(|name| geography.get(name).cloned()),
+                    dimensions: dimensions.remove(&id).unwrap_or_default(),
+                    uploads: uploads.remove(&id).unwrap_or_default(),
+                    data_sources: data_sources.remove(&id).unwrap_or_default(),
+                    published_versions: published_versions
+                        .get(&version.measure_id)
+                        .cloned()
+                        .unwrap_or_default(),
+                    version,
+                };
+                (id, page)
+            },
+        )
+        .collect();
+    Ok(version_ids
+        .iter()
+        .filter_map(|id| pages.remove(id))
+        .collect())
 }
 
 /// The levels of geography an editor can choose from, in their order: (name, description).

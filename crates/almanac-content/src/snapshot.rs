@@ -138,11 +138,10 @@ pub fn load(conn: &mut PgConnection) -> QueryResult<SiteSnapshot> {
             .into_iter()
             .map(|row| row.id)
             .collect();
+            // In chunks, so no one query carries an unbounded array.
             let mut measure_pages = Vec::with_capacity(version_ids.len());
-            for id in version_ids {
-                if let Some(page) = pages::measure_page(conn, id)? {
-                    measure_pages.push(page);
-                }
+            for chunk in version_ids.chunks(2_000) {
+                measure_pages.extend(pages::measure_pages(conn, chunk)?);
             }
             let published = site_pages::published(conn)?;
             let (introduction, site_pages): (Vec<_>, Vec<_>) = published

@@ -90,7 +90,7 @@ pub use local::{LocalError, LocalFolder, LocalReport};
 pub use recorded::{Bucket, RecordedError, deploy_recorded};
 pub use s3::{
     BothError, BothReport, DeleteCap, DeployError, DeployOptions, DeployReport, Difference, Drift,
-    ObjectDrift, Progress, ProgressFn, RetryPolicy, S3Config, S3Error, S3Target, VerifyOptions,
-    deploy_both,
+    ENVIRONMENT_MARKER, ObjectDrift, Progress, ProgressFn, RetryPolicy, S3Config, S3Error,
+    S3Target, VerifyOptions, deploy_both,
 };
 pub use store::{Holds, ManifestStore, PENDING_SHA256, StoreError, StoredManifest};

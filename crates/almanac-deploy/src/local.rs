@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use almanac_site::Site;
+use rayon::prelude::*;
 
 const CURRENT: &str = "current";
 const CURRENT_NEW: &str = ".current-new";
@@ -48,6 +49,9 @@ pub struct LocalReport {
     /// False when the current folder already held the site: nothing was written.
     pub changed: bool,
     pub files_written: usize,
+    /// Files the previous build already held with the same bytes: hard-linked from it,
+    /// not written again.
+    pub files_linked: usize,
     pub bytes_written: u64,
     /// Old build folders removed to keep the last `keep`.
     pub removed: Vec<String>,
@@ -172,6 +176,7 @@ impl LocalFolder {
                 folder: builds_dir.join(name),
                 changed: false,
                 files_written: 0,
+                files_linked: 0,
                 bytes_written: 0,
                 removed: Vec::new(),
                 elapsed: started.elapsed(),
@@ -187,23 +192,31 @@ impl LocalFolder {
         let name = format!("{next:06}-{build}");
         let staging = builds_dir.join(format!("{STAGING}{name}"));
         remove_if_present(&staging)?;
-        let mut bytes_written = 0;
-        for (path, file) in site.iter() {
-            let destination = staging.join(path);
-            if let Some(parent) = destination.parent() {
-                create_dir_all(parent)?;
-            }
-            let io = |source| LocalError::Io {
-                path: destination.clone(),
-                source,
-            };
-            let mut out = File::create(&destination).map_err(io)?;
-            out.write_all(&file.bytes).map_err(io)?;
-            if self.fsync {
-                out.sync_all().map_err(io)?;
-            }
-            bytes_written += file.bytes.len() as u64;
+        // Folders first (once each), then the files on every core: with a file per page,
+        // the writes and their fsyncs are most of a local deploy.
+        let folders: std::collections::BTreeSet<PathBuf> = site
+            .iter()
+            .filter_map(|(path, _)| staging.join(path).parent().map(Path::to_path_buf))
+            .collect();
+        for folder in &folders {
+            create_dir_all(folder)?;
         }
+        let previous = current.as_ref().map(|name| builds_dir.join(name));
+        let files: Vec<(&str, &almanac_site::SiteFile)> = site.iter().collect();
+        let outcomes = files
+            .par_iter()
+            .map(|(path, file)| self.place(previous.as_deref(), &staging, path, &file.bytes))
+            .collect::<Result<Vec<Placed>, LocalError>>()?;
+        let files_written = outcomes
+            .iter()
+            .filter(|placed| **placed == Placed::Written)
+            .count();
+        let bytes_written = files
+            .iter()
+            .zip(&outcomes)
+            .filter(|(_, placed)| **placed == Placed::Written)
+            .map(|((_, file), _)| file.bytes.len() as u64)
+            .sum();
         create_dir_all(&staging)?;
         if self.fsync {
             sync_tree(&staging)?;
@@ -218,11 +231,45 @@ impl LocalFolder {
         Ok(LocalReport {
             folder,
             changed: true,
-            files_written: site.len(),
+            files_written,
+            files_linked: site.len() - files_written,
             bytes_written,
             removed,
             elapsed: started.elapsed(),
         })
+    }
+
+    /// Puts one file into the staging folder: a hard link to the previous build's copy when
+    /// that holds the same bytes (a regular file only, never a symlink someone left there),
+    /// else a new file. Hard links are safe because no build folder is written after it is
+    /// made: each build writes into a fresh staging folder.
+    fn place(
+        &self,
+        previous: Option<&Path>,
+        staging: &Path,
+        path: &str,
+        bytes: &[u8],
+    ) -> Result<Placed, LocalError> {
+        let destination = staging.join(path);
+        let io = |source| LocalError::Io {
+            path: destination.clone(),
+            source,
+        };
+        if let Some(previous) = previous {
+            let old = previous.join(path);
+            let same = fs::symlink_metadata(&old)
+                .is_ok_and(|meta| meta.is_file() && meta.len() == bytes.len() as u64)
+                && fs::read(&old).is_ok_and(|old_bytes| old_bytes == bytes);
+            if same && fs::hard_link(&old, &destination).is_ok() {
+                return Ok(Placed::Linked);
+            }
+        }
+        let mut out = File::create(&destination).map_err(io)?;
+        out.write_all(bytes).map_err(io)?;
+        if self.fsync {
+            out.sync_all().map_err(io)?;
+        }
+        Ok(Placed::Written)
     }
 
     /// Points `current` back at a kept build folder (a quick rollback).
@@ -281,6 +328,12 @@ fn sequence(name: &str) -> Option<u64> {
         return None;
     }
     number.parse().ok()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Placed {
+    Written,
+    Linked,
 }
 
 /// Whether `folder` holds exactly the files of `site`, byte for byte.

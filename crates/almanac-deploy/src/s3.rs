@@ -343,6 +343,12 @@ impl Default for VerifyOptions<'_> {
     }
 }
 
+/// The object naming the environment a bucket belongs to (`production`, `staging`…), written
+/// by the first deploy and checked before every later one, so that a staging builder pointed
+/// at production's bucket by mistake stops before it writes. It is in no manifest, so deploys
+/// never delete it, and `verify` does not report it as extra.
+pub const ENVIRONMENT_MARKER: &str = ".almanac-environment";
+
 /// One bucket.
 #[derive(Debug, Clone)]
 pub struct S3Target {
@@ -388,6 +394,57 @@ impl S3Target {
     /// The SDK client, for what this crate does not cover (creating a bucket in tests).
     pub fn client(&self) -> &Client {
         &self.client
+    }
+
+    /// The environment named by the bucket's [`ENVIRONMENT_MARKER`] object, or `None` when
+    /// the bucket has none yet (a new bucket).
+    pub async fn environment_marker(&self, retry: &RetryPolicy) -> Result<Option<String>, S3Error> {
+        let fetched = with_retries(retry, &self.bucket, "GetObject", ENVIRONMENT_MARKER, || {
+            self.client
+                .get_object()
+                .bucket(&self.bucket)
+                .key(ENVIRONMENT_MARKER)
+                .send()
+        })
+        .await;
+        let output = match fetched {
+            Ok((output, _)) => output,
+            Err(error) if error.status == Some(404) => return Ok(None),
+            Err(error) => return Err(error),
+        };
+        let bytes = output.body.collect().await.map_err(|error| S3Error {
+            operation: "GetObject",
+            bucket: self.bucket.clone(),
+            key: ENVIRONMENT_MARKER.to_owned(),
+            attempts: 1,
+            status: None,
+            message: error.to_string(),
+        })?;
+        Ok(Some(
+            String::from_utf8_lossy(&bytes.into_bytes())
+                .trim()
+                .to_owned(),
+        ))
+    }
+
+    /// Writes the [`ENVIRONMENT_MARKER`] object naming `environment`.
+    pub async fn write_environment_marker(
+        &self,
+        environment: &str,
+        retry: &RetryPolicy,
+    ) -> Result<(), S3Error> {
+        with_retries(retry, &self.bucket, "PutObject", ENVIRONMENT_MARKER, || {
+            self.client
+                .put_object()
+                .bucket(&self.bucket)
+                .key(ENVIRONMENT_MARKER)
+                .body(ByteStream::from(format!("{environment}\n").into_bytes()))
+                .content_type("text/plain; charset=utf-8")
+                .cache_control("no-store")
+                .send()
+        })
+        .await
+        .map(|_| ())
     }
 
     /// Makes the bucket hold `site`, given that it holds `previous`: uploads new and changed
@@ -712,7 +769,7 @@ impl S3Target {
             .collect();
         drift.extra = listed
             .keys()
-            .filter(|key| !manifest.entries.contains_key(*key))
+            .filter(|key| *key != ENVIRONMENT_MARKER && !manifest.entries.contains_key(*key))
             .cloned()
             .collect();
         let present: Vec<(&String, &ManifestEntry, &Listed)> = manifest

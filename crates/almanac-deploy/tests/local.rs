@@ -85,9 +85,25 @@ fn each_build_is_swapped_in_whole_and_old_ones_are_pruned_inside_the_folder_only
     std::os::unix::fs::symlink(&neighbour, root.join("builds/000001-build-1/health/escape"))
         .unwrap();
 
-    let v2 = site(&[("index.html", "v2"), ("crime/index.html", "crime")]);
+    let v2 = site(&[
+        ("index.html", "v2"),
+        ("crime/index.html", "crime"),
+        ("assets/site-0123abcd.css", "body{}"),
+        ("health/escape", "not the symlink's target"),
+    ]);
     let second = target.deploy(&v2, "build-3").unwrap();
     assert!(second.changed);
+    assert_eq!(
+        (second.files_written, second.files_linked),
+        (3, 1),
+        "the unchanged stylesheet is linked from the previous build; the symlink is not"
+    );
+    assert!(
+        !fs::symlink_metadata(target.current_path().join("health/escape"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
     assert_eq!(
         files(&target.current_path()),
         expected(&v2),
