@@ -150,15 +150,38 @@ async fn builds_reach_both_buckets_and_git_and_send_only_what_changed() {
     ))
     .execute(&mut conn)
     .unwrap();
+    let stored = |conn: &mut diesel::PgConnection| {
+        almanac_deploy::ManifestStore::new("primary")
+            .unwrap()
+            .load(conn)
+            .unwrap()
+            .manifest
+    };
+    let before = stored(&mut conn);
     let edited = build(&database, &inputs, &targets, "one measure edited").await;
     let prefix = format!("{topic}/{subtopic}/{slug}/");
-    let primary_report = &edited.buckets[0];
-    assert!(primary_report.uploaded > 0);
+    let changes = before.diff_to(&stored(&mut conn));
+    let mut sent: Vec<&str> = changes.paths(almanac_site::StepKind::Upload);
+    sent.sort();
+    // Exactly these objects changed, and only these were sent: the measure's own pages and
+    // files, and the pages that show its title (its topic page, the search index, the
+    // dashboards that list it).
+    let shows_the_title = |path: &str| {
+        path.starts_with(&prefix)
+            || path == format!("{topic}/index.html")
+            || path.starts_with("search/")
+            || path.starts_with("dashboards/")
+    };
     assert!(
-        primary_report.uploaded < 40,
-        "only the changed objects: {}",
-        primary_report.uploaded
+        sent.iter().all(|path| shows_the_title(path)),
+        "only the changed objects: {sent:#?}"
     );
+    assert!(sent.contains(&format!("{prefix}latest/index.html").as_str()));
+    assert!(sent.contains(&format!("{topic}/index.html").as_str()));
+    assert!(sent.contains(&"search/index.json"));
+    assert_eq!(changes.count(almanac_site::StepKind::Delete), 0);
+    let primary_report = &edited.buckets[0];
+    assert_eq!(primary_report.uploaded, sent.len(), "{sent:#?}");
     assert_eq!(edited.buckets[1].uploaded, primary_report.uploaded);
     assert_eq!(primary_report.deleted, 0);
     assert!(edited.git.as_ref().unwrap().commit.is_some());
