@@ -352,6 +352,16 @@ async fn a_measure_goes_from_creation_to_a_published_minor_update() {
     browser.fill("#code", &code).await;
     browser.click("button[type=submit].govuk-button").await;
     browser.wait_for_path(page).await;
+    // The form to publish at a set time, shown again with its errors, is accessible too.
+    browser.click("form[action$='/schedule'] button").await;
+    browser.wait_for_url_ending("/schedule").await;
+    assert!(
+        browser
+            .text_of(".govuk-error-summary")
+            .await
+            .contains("Enter the date to publish the page")
+    );
+    assert_accessible(&browser).await;
     browser.click("button[value=send-to-approved]").await;
     browser.wait_for_url_ending("?done=send-to-approved").await;
     assert_eq!(browser.text_of("#status").await, "Published");

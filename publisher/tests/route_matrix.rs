@@ -212,6 +212,28 @@ fn routes() -> Vec<(&'static str, Build, [u16; 6])> {
             }),
             [303, 403, 303, 303, 303, 303],
         ),
+        // Publishing at a set time is for publishers; an empty form and a cancel with no
+        // time set leave the page as it was.
+        (
+            "schedule publishing (no time)",
+            post(|_, fixture| {
+                (
+                    format!("/cms/{}/1.0/schedule", fixture.review.path),
+                    Vec::new(),
+                )
+            }),
+            [303, 403, 403, 403, 422, 422],
+        ),
+        (
+            "cancel a schedule (none set)",
+            post(|_, fixture| {
+                (
+                    format!("/cms/{}/1.0/schedule/cancel", fixture.review.path),
+                    Vec::new(),
+                )
+            }),
+            [303, 403, 403, 403, 422, 422],
+        ),
         (
             "update a version in review",
             post(|_, fixture| {
@@ -716,6 +738,16 @@ fn routes() -> Vec<(&'static str, Build, [u16; 6])> {
             "request a build",
             post(|_, _| ("/admin/builds/request".to_owned(), Vec::new())),
             ADMIN_ACTION,
+        ),
+        (
+            "acknowledge a missing build",
+            post(|_, _| {
+                (
+                    "/admin/builds/00000000-0000-0000-0000-000000000000/acknowledge".to_owned(),
+                    Vec::new(),
+                )
+            }),
+            [303, 403, 403, 403, 404, 404],
         ),
         ("admin index", get("/admin"), ADMINS),
         ("user list", get("/admin/users"), ADMINS),

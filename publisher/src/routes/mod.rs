@@ -13,6 +13,7 @@ mod dimensions;
 mod edit;
 mod figure_files;
 mod lifecycle;
+mod scheduling;
 mod site;
 mod site_pages;
 mod topics;
@@ -146,6 +147,7 @@ pub fn router(state: AppState) -> Router {
         .merge(topics::routes())
         .merge(api::routes())
         .merge(lifecycle::routes())
+        .merge(scheduling::routes())
         .merge(data_sources::routes())
         .merge(site_pages::routes())
         .merge(figure_files::routes())

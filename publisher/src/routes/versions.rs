@@ -20,6 +20,7 @@ use crate::AppState;
 use crate::auth::{SignedIn, Visitor};
 use crate::error::AppError;
 use crate::pages::{Chrome, Form, FormErrors, render};
+use crate::routes::scheduling::{self, ScheduleFormView};
 
 #[derive(Debug, Deserialize)]
 pub struct VersionPath {
@@ -114,6 +115,12 @@ struct VersionPage {
     can_delete: bool,
     can_archive: bool,
     can_copy: bool,
+    /// The "Publish at a set time" form, with what was entered and its errors.
+    schedule: ScheduleFormView,
+    can_schedule: bool,
+    /// "This page will be published on … (UK time) by …", while a time is set.
+    scheduled: Option<String>,
+    can_cancel_schedule: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -139,6 +146,11 @@ fn notice(done: &str) -> String {
         "saved" => "Your changes have been saved.".to_owned(),
         "upload" => "The file passed its virus scan and has been added.".to_owned(),
         "archived" => "Archived. The site will be rebuilt without it on its topic page.".to_owned(),
+        "scheduled" => "The page will be published at the time you set.".to_owned(),
+        "schedule-cancelled" => {
+            "The scheduled publishing has been cancelled. The page stays in department review."
+                .to_owned()
+        }
         _ => String::new(),
     }
 }
@@ -152,7 +164,64 @@ async fn version_page(
     notice: String,
     errors: FormErrors,
 ) -> Result<Response, AppError> {
+    render_version_page(
+        state,
+        user,
+        (page, testing),
+        url,
+        notice,
+        errors,
+        ScheduleFormView::default(),
+    )
+    .await
+}
+
+/// The version page shown again after the schedule form was refused, with what was entered.
+pub(super) async fn version_page_with_schedule(
+    state: &AppState,
+    user: &SignedIn,
+    page: MeasurePage,
+    testing: bool,
+    url: String,
+    errors: FormErrors,
+    schedule: ScheduleFormView,
+) -> Result<Response, AppError> {
+    render_version_page(
+        state,
+        user,
+        (page, testing),
+        url,
+        String::new(),
+        errors,
+        schedule,
+    )
+    .await
+}
+
+async fn render_version_page(
+    state: &AppState,
+    user: &SignedIn,
+    (page, testing): (MeasurePage, bool),
+    url: String,
+    notice: String,
+    errors: FormErrors,
+    schedule: ScheduleFormView,
+) -> Result<Response, AppError> {
     let status = page.version.status();
+    let in_review = status == almanac_content::PublishStatus::DepartmentReview;
+    let can_publish = user.user.can(almanac_content::Capability::Publish);
+    // A time left on a version that has since moved on is never acted on: not shown either.
+    let scheduled = page
+        .version
+        .publish_scheduled_at
+        .filter(|_| in_review)
+        .map(|at| {
+            format!(
+                "This page will be published on {} (UK time) by {}",
+                scheduling::uk_time(at),
+                page.version.publish_scheduled_by.as_deref().unwrap_or("")
+            )
+        });
     let actions = available_actions(&user.user, status, testing)
         .into_iter()
         .map(|action| (action.form_value(), action.label()))
@@ -206,8 +275,12 @@ async fn version_page(
         editable: status.is_editable() && user.user.can(almanac_content::Capability::UpdateMeasure),
         can_delete: status == almanac_content::PublishStatus::Draft
             && user.user.can(almanac_content::Capability::DeleteMeasure),
-        can_archive: user.user.can(almanac_content::Capability::Publish),
+        can_archive: can_publish,
         can_copy: user.user.can(almanac_content::Capability::CopyMeasure),
+        schedule,
+        can_schedule: in_review && can_publish && !testing,
+        scheduled,
+        can_cancel_schedule: can_publish,
         page,
     })?;
     Ok((http_status, body).into_response())
