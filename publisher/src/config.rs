@@ -14,6 +14,9 @@ use almanac_mail::MailSettings;
 pub struct PublisherConfig {
     pub environment: Environment,
     pub database_url: String,
+    /// `DATABASE_READ_URL` (optional): a read-only replica for the dashboards and the read
+    /// API; they fall back to `database_url` when it cannot be reached.
+    pub database_read_url: Option<String>,
     /// `PUBLISHER_BIND`: the address to listen on.
     pub bind: SocketAddr,
     /// `DATABASE_POOL_SIZE`: connections kept to Postgres.
@@ -52,9 +55,19 @@ pub struct PublisherConfig {
 
 impl PublisherConfig {
     pub fn from_source(source: &dyn VarSource) -> Result<PublisherConfig, ConfigError> {
+        // Outside production: no production database, checked first so that the refusal is
+        // the one message even when other settings are missing too.
+        let guard = almanac_config::guard::Guard::from_source(source)?;
+        let database_url = database_url(source)?;
+        guard.check_database("DATABASE_URL", &database_url)?;
+        let database_read_url = database_read_url(source)?;
+        if let Some(read_url) = &database_read_url {
+            guard.check_database("DATABASE_READ_URL", read_url)?;
+        }
         let config = PublisherConfig {
-            environment: Environment::from_source(source)?,
-            database_url: database_url(source)?,
+            environment: guard.environment,
+            database_url,
+            database_read_url,
             bind: parsed(
                 source,
                 "PUBLISHER_BIND",
@@ -91,6 +104,16 @@ impl PublisherConfig {
             chart_png: parsed(source, "SITE_CHART_PNG", false)?,
             telemetry: almanac_telemetry::TelemetrySettings::from_source(source)?,
         };
+        // In production: none of the development defaults.
+        almanac_config::guard::check_production_mail(source)?;
+        almanac_config::guard::check_production_url(
+            config.environment,
+            "PUBLIC_URL",
+            &config.public_url,
+        )?;
+        if let Some(key) = optional(source, "SECRET_KEY") {
+            almanac_config::guard::check_production_secret_key(config.environment, &key)?;
+        }
         if config.pool_size == 0 {
             return Err(ConfigError::Invalid {
                 name: "DATABASE_POOL_SIZE".to_owned(),
@@ -126,6 +149,20 @@ fn secret_key(source: &dyn VarSource) -> Result<SecretKey, ConfigError> {
         value: "(hidden)".to_owned(),
         reason: error.to_string(),
     })
+}
+
+fn database_read_url(source: &dyn VarSource) -> Result<Option<String>, ConfigError> {
+    match optional(source, "DATABASE_READ_URL") {
+        None => Ok(None),
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            Ok(Some(url))
+        }
+        Some(url) => Err(ConfigError::Invalid {
+            name: "DATABASE_READ_URL".to_owned(),
+            value: url,
+            reason: "must start with postgres:// or postgresql://".to_owned(),
+        }),
+    }
 }
 
 fn public_url(source: &dyn VarSource) -> Result<String, ConfigError> {
@@ -265,6 +302,70 @@ mod tests {
             Some("0.0.0.0:9100".parse().unwrap())
         );
         assert_eq!(config.telemetry.log_format, None);
+    }
+
+    #[test]
+    fn staging_refuses_production_database_and_production_refuses_debug_settings() {
+        let base = [
+            ("SECRET_KEY", "0123456789abcdef0123456789abcdef"),
+            ("PRODUCTION_DATABASE_HOSTS", "prod-db.internal"),
+            ("DATABASE_URL", "postgres://app@prod-db.internal/almanac"),
+            ("CLAMD_ADDRESS", "127.0.0.1:3310"),
+        ];
+        let staging: BTreeMap<_, _> = base
+            .into_iter()
+            .chain([("ENVIRONMENT", "staging")])
+            .collect();
+        let error = PublisherConfig::from_source(&staging)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with("configuration: DATABASE_URL=")
+                && error.contains("PRODUCTION_DATABASE_HOSTS"),
+            "{error}"
+        );
+        let replica: BTreeMap<_, _> = base
+            .into_iter()
+            .chain([
+                ("ENVIRONMENT", "staging"),
+                ("DATABASE_URL", "postgres://app@staging-db.internal/almanac"),
+                (
+                    "DATABASE_READ_URL",
+                    "postgres://app@prod-db.internal/almanac",
+                ),
+            ])
+            .collect();
+        let error = PublisherConfig::from_source(&replica)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with("configuration: DATABASE_READ_URL="),
+            "{error}"
+        );
+
+        let production: BTreeMap<_, _> = base
+            .into_iter()
+            .chain([
+                ("ENVIRONMENT", "production"),
+                ("PUBLIC_URL", "https://publisher.example.gov.uk"),
+            ])
+            .collect();
+        let error = PublisherConfig::from_source(&production)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with("configuration: SMTP_HOST is not set"),
+            "{error}"
+        );
+        let mut with_smtp = production.clone();
+        with_smtp.insert("SMTP_HOST", "smtp.example.org");
+        let error = PublisherConfig::from_source(&with_smtp)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with("configuration: SECRET_KEY=\"(hidden)\""),
+            "{error}"
+        );
     }
 
     #[test]

@@ -37,7 +37,12 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// With `DATABASE_READ_URL` set, `db` gains the read replica (connected lazily).
     pub fn new(db: Db, config: PublisherConfig) -> Result<AppState, almanac_mail::MailError> {
+        let db = match &config.database_read_url {
+            Some(url) => db.with_replica(url, config.pool_size),
+            None => db,
+        };
         Ok(AppState {
             db,
             mailer: almanac_mail::Mailer::from_settings(&config.mail)?,

@@ -63,9 +63,14 @@ fn main() -> ExitCode {
 }
 
 fn run(command: Command) -> anyhow::Result<()> {
-    // `serve` validates its whole configuration; the other commands need only the database.
-    let connect =
-        || -> anyhow::Result<_> { Ok(db::connect(&almanac_config::database_url(&ProcessEnv)?)?) };
+    // `serve` validates its whole configuration; the other commands need only the database,
+    // which must not be production's outside production (`almanac_config::guard`).
+    let connect = || -> anyhow::Result<_> {
+        let url = almanac_config::database_url(&ProcessEnv)?;
+        almanac_config::guard::Guard::from_source(&ProcessEnv)?
+            .check_database("DATABASE_URL", &url)?;
+        Ok(db::connect(&url)?)
+    };
     match command {
         Command::Serve => serve(PublisherConfig::from_source(&ProcessEnv)?),
         Command::Migrate => {

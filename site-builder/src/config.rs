@@ -8,6 +8,9 @@ use almanac_config::{ConfigError, VarSource, optional, parsed, required};
 use almanac_deploy::{DeleteCap, DeployOptions, GitConfig, S3Config};
 
 pub struct BuilderConfig {
+    /// `ENVIRONMENT`: written to each bucket's `.almanac-environment` marker and checked
+    /// against it before deploying.
+    pub environment: almanac_config::Environment,
     /// `SITE_DIR` (default `.data/site`): the local folder target.
     pub site_dir: PathBuf,
     /// `SITE_PUBLIC_URL` (default `http://localhost:8000`): the public address, for the
@@ -32,7 +35,11 @@ pub struct BuilderConfig {
 }
 
 impl BuilderConfig {
+    /// Refuses, outside production, a bucket or git remote listed as production's, and in
+    /// production the development defaults: the `localhost` address and a site that reaches
+    /// no bucket (`almanac_config::guard`).
     pub fn from_source(source: &dyn VarSource) -> Result<BuilderConfig, ConfigError> {
+        let guard = almanac_config::guard::Guard::from_source(source)?;
         let public_url: String = parsed(
             source,
             "SITE_PUBLIC_URL",
@@ -50,6 +57,9 @@ impl BuilderConfig {
             other => {
                 let mut config = GitConfig::new(other.unwrap_or(".data/site-history"));
                 config.remote_url = optional(source, "SITE_GIT_REMOTE");
+                if let Some(remote) = &config.remote_url {
+                    guard.check_git_remote("SITE_GIT_REMOTE", remote)?;
+                }
                 Some(config)
             }
         };
@@ -59,6 +69,8 @@ impl BuilderConfig {
         ) {
             (None, None) => None,
             (Some(primary), Some(mirror)) => {
+                guard.check_bucket("S3_PRIMARY_BUCKET", &primary)?;
+                guard.check_bucket("S3_MIRROR_BUCKET", &mirror)?;
                 let bucket = |name: String| -> Result<S3Config, ConfigError> {
                     Ok(S3Config {
                         endpoint: optional(source, "S3_ENDPOINT"),
@@ -97,6 +109,19 @@ impl BuilderConfig {
                 });
             }
         };
+        almanac_config::guard::check_production_url(
+            guard.environment,
+            "SITE_PUBLIC_URL",
+            &public_url,
+        )?;
+        if guard.environment == almanac_config::Environment::Production && buckets.is_none() {
+            return Err(ConfigError::Missing {
+                name: "S3_PRIMARY_BUCKET".to_owned(),
+                hint: "production deploys the site to its primary and mirror buckets; without \
+                       them a build would only reach this machine's SITE_DIR"
+                    .to_owned(),
+            });
+        }
         let lease_seconds: u64 = parsed(source, "BUILD_LEASE_SECONDS", 120)?;
         if lease_seconds < 15 {
             return Err(ConfigError::Invalid {
@@ -106,6 +131,7 @@ impl BuilderConfig {
             });
         }
         Ok(BuilderConfig {
+            environment: guard.environment,
             site_dir: parsed(source, "SITE_DIR", PathBuf::from(".data/site"))?,
             public_url: public_url.trim_end_matches('/').to_owned(),
             git,
@@ -158,15 +184,19 @@ pub enum JobKind {
     RefreshViews,
     /// Deletes old builds (see `BUILD_KEEP`).
     DeleteOldBuilds,
+    /// The staging data pull from `PULL_SOURCE_URL` (off unless scheduled; never in
+    /// production).
+    StagingDataPull,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 5] = [
+    pub const ALL: [JobKind; 6] = [
         JobKind::BuildSafetyNet,
         JobKind::BuildAlerts,
         JobKind::ScheduledPublishing,
         JobKind::RefreshViews,
         JobKind::DeleteOldBuilds,
+        JobKind::StagingDataPull,
     ];
 
     /// The name in logs, in `scheduled_job` and in the advisory lock.
@@ -177,6 +207,7 @@ impl JobKind {
             JobKind::ScheduledPublishing => "scheduled-publishing",
             JobKind::RefreshViews => "refresh-views",
             JobKind::DeleteOldBuilds => "delete-old-builds",
+            JobKind::StagingDataPull => "staging-data-pull",
         }
     }
 
@@ -188,7 +219,8 @@ impl JobKind {
     }
 
     /// Every 20 seconds for alerts (a stall is noticed well within a minute), every 15 for
-    /// publishing (within a minute of the time set), nightly for the housekeeping.
+    /// publishing (within a minute of the time set), nightly for the housekeeping; the data
+    /// pull only where an environment asks for it (staging: `0 0 3 * * *`).
     fn default_schedule(self) -> &'static str {
         match self {
             JobKind::BuildSafetyNet => "0 */10 * * * *",
@@ -196,6 +228,7 @@ impl JobKind {
             JobKind::ScheduledPublishing => "*/15 * * * * *",
             JobKind::RefreshViews => "0 0 2 * * *",
             JobKind::DeleteOldBuilds => "0 30 2 * * *",
+            JobKind::StagingDataPull => "off",
         }
     }
 }
@@ -215,6 +248,9 @@ pub struct WorkerConfig {
     /// that has not built the site yet asks for a build.
     pub release: String,
     pub mail: almanac_mail::MailSettings,
+    /// The scheduled data pull's settings, when it is scheduled: `PULL_SOURCE_URL`,
+    /// `PULL_SAMPLE`, `PULL_UPLOADS_FROM`, `ALMANAC_TEST_PASSWORD`, and `UPLOAD_DIR`.
+    pub pull: Option<almanac_jobs::pull::PullOptions>,
 }
 
 impl WorkerConfig {
@@ -257,15 +293,49 @@ impl WorkerConfig {
                 reason: "keep at least the latest build".into(),
             });
         }
+        // The worker emails developers about failed builds: in production that must really
+        // reach them.
+        almanac_config::guard::check_production_mail(source)?;
+        let environment = almanac_config::Environment::from_source(source)?;
+        let pull = if schedules.contains(&(JobKind::StagingDataPull, Schedule::Off)) {
+            None
+        } else {
+            let variable = JobKind::StagingDataPull.variable();
+            if environment == almanac_config::Environment::Production {
+                return Err(ConfigError::Invalid {
+                    value: optional(source, &variable).unwrap_or_default(),
+                    name: variable,
+                    reason: "the data pull replaces the whole database and never runs in \
+                             production: set it to off"
+                        .into(),
+                });
+            }
+            Some(almanac_jobs::pull::PullOptions {
+                source_url: required(
+                    source,
+                    "PULL_SOURCE_URL",
+                    "the database the scheduled data pull copies (production's replica)",
+                )?,
+                sample: parsed(source, "PULL_SAMPLE", false)?,
+                uploads_from: optional(source, "PULL_UPLOADS_FROM").map(PathBuf::from),
+                uploads_to: almanac_uploads::UploadSettings::from_source(source)?.upload_dir,
+                test_password: required(
+                    source,
+                    "ALMANAC_TEST_PASSWORD",
+                    "the password of the test accounts the data pull makes",
+                )?,
+            })
+        };
         Ok(WorkerConfig {
             schedules,
-            environment: almanac_config::Environment::from_source(source)?,
+            environment,
             publisher_url: parsed(source, "PUBLIC_URL", "http://127.0.0.1:8000".to_owned())?,
             alert_repeat: chrono::Duration::minutes(alert_minutes),
             keep_builds,
             release: optional(source, "ALMANAC_RELEASE")
                 .unwrap_or_else(|| env!("CARGO_PKG_VERSION").to_owned()),
             mail: almanac_mail::MailSettings::from_source(source)?,
+            pull,
         })
     }
 }
@@ -307,5 +377,46 @@ mod worker_tests {
                 .unwrap_or_else(|| panic!("{name}={value} accepted"));
             assert!(error.to_string().contains(name), "{error}");
         }
+    }
+
+    #[test]
+    fn the_data_pull_is_off_by_default_needs_a_source_and_never_runs_in_production() {
+        assert!(
+            WorkerConfig::from_source(&BTreeMap::new())
+                .unwrap()
+                .pull
+                .is_none()
+        );
+        let nightly = ("JOB_STAGING_DATA_PULL_SCHEDULE", "0 0 3 * * *");
+        let error = WorkerConfig::from_source(&BTreeMap::from([nightly]))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(error.contains("PULL_SOURCE_URL is not set"), "{error}");
+        let staging = BTreeMap::from([
+            nightly,
+            ("ENVIRONMENT", "staging"),
+            ("CLAMD_ADDRESS", "127.0.0.1:3310"),
+            (
+                "PULL_SOURCE_URL",
+                "postgres://reader@replica.internal/almanac",
+            ),
+            ("ALMANAC_TEST_PASSWORD", "violet kettle orbit 42"),
+            ("PULL_SAMPLE", "true"),
+        ]);
+        let pull = WorkerConfig::from_source(&staging).unwrap().pull.unwrap();
+        assert!(pull.sample);
+        let mut production = staging.clone();
+        production.insert("ENVIRONMENT", "production");
+        production.insert("SMTP_HOST", "smtp.example.org");
+        let error = WorkerConfig::from_source(&production)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            error.contains("JOB_STAGING_DATA_PULL_SCHEDULE")
+                && error.contains("never runs in production"),
+            "{error}"
+        );
     }
 }

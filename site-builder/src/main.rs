@@ -1,5 +1,5 @@
 //! `site-builder build | run | request | status | acknowledge | verify | rollback |
-//! load-reference | seed | refresh-views`
+//! load-reference | seed | refresh-views | pull-data`
 //!
 //! The site build (ADR 0011): `build` claims the newest request (making one if asked), renders
 //! and checks the whole site, and deploys it to the configured targets. The data-loading
@@ -77,6 +77,23 @@ enum Command {
         /// Who acknowledges, recorded on the build.
         #[arg(long, env = "USER", default_value = "site-builder")]
         by: String,
+    },
+    /// Replace this environment's content with another database's (production's replica),
+    /// with every email replaced, every password hash, two-factor secret, session and token
+    /// removed, and the test accounts (`<type>@almanac.gov.uk`) made. Never in production.
+    PullData {
+        /// The database to copy from.
+        #[arg(long)]
+        source: String,
+        /// Keep at most two measures per subtopic (for review environments).
+        #[arg(long)]
+        sample: bool,
+        /// The source's upload folder: the remaining uploads' files are copied into UPLOAD_DIR.
+        #[arg(long)]
+        uploads_from: Option<std::path::PathBuf>,
+        /// The test accounts' password.
+        #[arg(long, env = "ALMANAC_TEST_PASSWORD", hide_env_values = true)]
+        test_password: String,
     },
     /// The latest builds, newest first.
     Status {
@@ -179,6 +196,35 @@ fn run(command: Command) -> anyhow::Result<()> {
             println!("build {id} requested");
         }
         Command::Status { limit } => status(&mut conn, limit)?,
+        Command::PullData {
+            source,
+            sample,
+            uploads_from,
+            test_password,
+        } => {
+            let options = almanac_jobs::pull::PullOptions {
+                source_url: source,
+                sample,
+                uploads_from,
+                uploads_to: almanac_uploads::UploadSettings::from_source(&ProcessEnv)?.upload_dir,
+                test_password,
+            };
+            let environment = almanac_config::Environment::from_source(&ProcessEnv)?;
+            let summary = almanac_jobs::pull::pull(&mut conn, environment, &options)?;
+            println!(
+                "pulled in {:.1}s: {} measures ({} left out by --sample), {} accounts and {} other \
+                 addresses anonymised, {} upload files copied ({} missing at the source); \
+                 test accounts: {}",
+                started.elapsed().as_secs_f64(),
+                summary.measures,
+                summary.measures_removed_by_sample,
+                summary.users_anonymised,
+                summary.other_addresses_anonymised,
+                summary.upload_files_copied,
+                summary.upload_files_missing,
+                summary.test_accounts.join(", "),
+            );
+        }
         Command::Acknowledge { build, by } => {
             let id =
                 almanac_content::builds::acknowledge(&mut conn, &build, &by, chrono::Utc::now())?;

@@ -89,6 +89,8 @@ struct JobContext {
     alerts: AlertSettings,
     keep_builds: i64,
     runtime: tokio::runtime::Handle,
+    environment: almanac_config::Environment,
+    pull: Option<almanac_jobs::pull::PullOptions>,
 }
 
 async fn start_jobs(worker: &WorkerConfig, pool: PgPool) -> anyhow::Result<JobScheduler> {
@@ -102,6 +104,8 @@ async fn start_jobs(worker: &WorkerConfig, pool: PgPool) -> anyhow::Result<JobSc
         },
         keep_builds: worker.keep_builds,
         runtime: tokio::runtime::Handle::current(),
+        environment: worker.environment,
+        pull: worker.pull.clone(),
     });
     let scheduler = JobScheduler::new().await?;
     for (name, schedule) in &worker.schedules {
@@ -178,6 +182,16 @@ fn run_job(job: JobKind, context: &JobContext) {
             JobKind::DeleteOldBuilds => {
                 let deleted = retention::delete_old_builds(conn, context.keep_builds)?;
                 format!("{deleted} old builds deleted")
+            }
+            JobKind::StagingDataPull => {
+                let Some(options) = &context.pull else {
+                    anyhow::bail!("the data pull is scheduled without its settings");
+                };
+                let summary = almanac_jobs::pull::pull(conn, context.environment, options)?;
+                format!(
+                    "{} measures pulled, {} accounts anonymised, {} upload files copied",
+                    summary.measures, summary.users_anonymised, summary.upload_files_copied
+                )
             }
         })
     });

@@ -4,6 +4,8 @@
 //! that a missing or malformed variable stops the process with one line naming it. Every
 //! variable is documented in `.env.example`.
 
+pub mod guard;
+
 use std::collections::BTreeMap;
 use std::fmt::Display;
 use std::str::FromStr;

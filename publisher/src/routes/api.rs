@@ -131,7 +131,7 @@ impl FromRequestParts<AppState> for ApiUser {
 async fn topics(State(state): State<AppState>, _caller: ApiUser) -> Result<Json<Value>, ApiError> {
     let (topics, subtopics) = state
         .db
-        .run(|conn| {
+        .run_read(|conn| {
             let topics: Vec<Topic> = topic::table
                 .order(topic::title)
                 .select(Topic::as_select())
@@ -166,7 +166,7 @@ async fn measures_list(
     let user = caller.user;
     let listed = state
         .db
-        .run(move |conn| {
+        .run_read(move |conn| {
             Ok(if user.user_type() == Some(UserType::Departmental) {
                 let ids = shared_measure_ids(conn, user.id)?;
                 measures::with_ids(conn, &ids)?
@@ -191,7 +191,7 @@ async fn measure_versions(
     let user = caller.user;
     let listed = state
         .db
-        .run(move |conn| {
+        .run_read(move |conn| {
             if !can_access_measure(conn, &user, id)? {
                 return Err(AppError::Forbidden);
             }
@@ -210,17 +210,31 @@ async fn measure_versions(
     )))
 }
 
-async fn load_page(state: &AppState, user: User, id: i32) -> Result<MeasurePage, ApiError> {
-    Ok(state
-        .db
-        .run(move |conn| {
-            let page = measure_page(conn, id)?.ok_or(AppError::NotFound)?;
-            if !can_access_measure(conn, &user, page.version.measure_id)? {
-                return Err(AppError::Forbidden);
-            }
-            Ok(page)
-        })
-        .await?)
+/// Where a read goes: the replica (when configured) for plain reads, the primary right after
+/// the caller's own write, which the replica may not have yet.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ReadFrom {
+    Replica,
+    Primary,
+}
+
+async fn load_page(
+    state: &AppState,
+    user: User,
+    id: i32,
+    from: ReadFrom,
+) -> Result<MeasurePage, ApiError> {
+    let work = move |conn: &mut almanac_content::db::PooledPg| {
+        let page = measure_page(conn, id)?.ok_or(AppError::NotFound)?;
+        if !can_access_measure(conn, &user, page.version.measure_id)? {
+            return Err(AppError::Forbidden);
+        }
+        Ok(page)
+    };
+    Ok(match from {
+        ReadFrom::Replica => state.db.run_read(work).await?,
+        ReadFrom::Primary => state.db.run(work).await?,
+    })
 }
 
 fn version_json(page: &MeasurePage) -> Value {
@@ -265,7 +279,7 @@ async fn version(
     caller: ApiUser,
     Path(id): Path<i32>,
 ) -> Result<Json<Value>, ApiError> {
-    let page = load_page(&state, caller.user, id).await?;
+    let page = load_page(&state, caller.user, id, ReadFrom::Replica).await?;
     Ok(Json(version_json(&page)))
 }
 
@@ -329,7 +343,7 @@ async fn create_update(
             tracing::error!(%error, %from, %to, "could not copy an upload to the new version");
         }
     }
-    let page = load_page(&state, caller.user, created.version.id).await?;
+    let page = load_page(&state, caller.user, created.version.id, ReadFrom::Primary).await?;
     Ok((StatusCode::CREATED, Json(version_json(&page))).into_response())
 }
 
@@ -354,7 +368,7 @@ async fn data_source_search(
     }
     let hits = state
         .db
-        .run(move |conn| Ok(data_sources::search(conn, &query.q, limit)?))
+        .run_read(move |conn| Ok(data_sources::search(conn, &query.q, limit)?))
         .await?;
     Ok(Json(Value::Array(
         hits.iter()

@@ -63,7 +63,7 @@ async fn whats_new(
 ) -> Result<Html<String>, AppError> {
     let publications = state
         .db
-        .run(|conn| Ok(dashboards::major_publications(conn)?))
+        .run_read(|conn| Ok(dashboards::major_publications(conn)?))
         .await?;
     Ok(Html(render::whats_new_page(
         &publications,
@@ -79,7 +79,7 @@ async fn published(
     user.require(Capability::ViewDashboards)?;
     let publications = state
         .db
-        .run(|conn| Ok(dashboards::major_publications(conn)?))
+        .run_read(|conn| Ok(dashboards::major_publications(conn)?))
         .await?;
     // Editors see the weeks up to today; the public site stops at its newest publication.
     let today = Utc::now().date_naive();
@@ -98,7 +98,7 @@ async fn ethnic_groups(
     user.require(Capability::ViewDashboards)?;
     let groups = state
         .db
-        .run(|conn| Ok(dashboards::ethnic_groups(conn)?))
+        .run_read(|conn| Ok(dashboards::ethnic_groups(conn)?))
         .await?;
     Ok(Html(render::ethnic_groups_page(
         &groups,
@@ -115,7 +115,7 @@ async fn ethnic_group(
     user.require(Capability::ViewDashboards)?;
     let groups = state
         .db
-        .run(|conn| Ok(dashboards::ethnic_groups(conn)?))
+        .run_read(|conn| Ok(dashboards::ethnic_groups(conn)?))
         .await?;
     let group = groups
         .iter()
@@ -135,7 +135,7 @@ async fn classifications(
     user.require(Capability::ViewDashboards)?;
     let classifications = state
         .db
-        .run(|conn| Ok(dashboards::classifications(conn)?))
+        .run_read(|conn| Ok(dashboards::classifications(conn)?))
         .await?;
     Ok(Html(render::classifications_page(
         &classifications,
@@ -152,7 +152,7 @@ async fn classification(
     user.require(Capability::ViewDashboards)?;
     let classifications = state
         .db
-        .run(|conn| Ok(dashboards::classifications(conn)?))
+        .run_read(|conn| Ok(dashboards::classifications(conn)?))
         .await?;
     let classification = classifications
         .iter()
@@ -172,7 +172,7 @@ async fn geography(
     user.require(Capability::ViewDashboards)?;
     let levels = state
         .db
-        .run(|conn| Ok(dashboards::geography_levels(conn)?))
+        .run_read(|conn| Ok(dashboards::geography_levels(conn)?))
         .await?;
     Ok(Html(render::geography_page(
         &levels,
@@ -189,7 +189,7 @@ async fn geography_level(
     user.require(Capability::ViewDashboards)?;
     let levels = state
         .db
-        .run(|conn| Ok(dashboards::geography_levels(conn)?))
+        .run_read(|conn| Ok(dashboards::geography_levels(conn)?))
         .await?;
     let level = levels
         .iter()
@@ -209,7 +209,7 @@ async fn planned_pages(
     user.require(Capability::ViewDashboards)?;
     let stages = state
         .db
-        .run(|conn| Ok(dashboards::planned_pages(conn)?))
+        .run_read(|conn| Ok(dashboards::planned_pages(conn)?))
         .await?;
     Ok(Html(render::planned_pages_page(&stages, &state.site)?))
 }
@@ -221,7 +221,7 @@ async fn all_measures(
     user.require(Capability::ViewDashboards)?;
     let topics = state
         .db
-        .run(|conn| Ok(dashboards::all_measures(conn)?))
+        .run_read(|conn| Ok(dashboards::all_measures(conn)?))
         .await?;
     Ok(Html(render::all_measures_page(&topics, &state.site)?))
 }
