@@ -6,7 +6,8 @@
 #
 #   bench/full-build.sh [--measures N] [--port P]
 #
-# Uses release binaries from $CARGO_TARGET_DIR (built here if missing or stale).
+# Uses release binaries from $CARGO_TARGET_DIR (built here if missing or stale), or those in
+# $BENCH_BIN when set.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 measures=1000
@@ -20,10 +21,15 @@ while [ $# -gt 0 ]; do
 done
 case "$measures" in ''|*[!0-9]*) echo "--measures must be a whole number" >&2; exit 2 ;; esac
 
-target="${CARGO_TARGET_DIR:-target}"
-cargo build --release -q -p site-builder -p publisher -p almanac-pgcluster
-bin="$target/release"
+if [ -n "${BENCH_BIN:-}" ]; then
+  bin="$BENCH_BIN"
+else
+  cargo build --release -q -p site-builder -p publisher -p almanac-pgcluster
+  bin="${CARGO_TARGET_DIR:-target}/release"
+fi
 work="$(mktemp -d /tmp/almanac-bench.XXXXXX)"
+# The cluster runs as the postgres user, which must reach its data folder.
+chmod 755 "$work"
 result="bench/results/full-build-$measures-$(date -u +%Y%m%dT%H%M%SZ).txt"
 trap '"$bin/almanac-pg" stop "$work/pg" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 

@@ -4,7 +4,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use scraper::{Html, Selector};
+use rayon::prelude::*;
+use scraper::Html;
 
 use almanac_site::Site;
 
@@ -28,35 +29,46 @@ struct Parsed {
     title: String,
 }
 
-fn selector(css: &str) -> Selector {
-    Selector::parse(css).expect("a valid selector")
-}
-
+/// What the checks need from one page, in one walk over its elements (a selector per kind
+/// would walk the tree once for each).
 fn parse(html: &str) -> Parsed {
     let document = Html::parse_document(html);
-    let ids = document
-        .select(&selector("[id]"))
-        .filter_map(|element| element.value().attr("id").map(str::to_owned))
-        .collect();
-    let mut links = Vec::new();
-    for (css, attribute) in [
-        ("a[href]", "href"),
-        ("link[href]", "href"),
-        ("script[src]", "src"),
-        ("img[src]", "src"),
-    ] {
-        links.extend(
-            document
-                .select(&selector(css))
-                .filter_map(|element| element.value().attr(attribute).map(str::to_owned)),
-        );
+    let mut parsed = Parsed {
+        ids: BTreeSet::new(),
+        links: Vec::new(),
+        title: String::new(),
+    };
+    let mut title_seen = false;
+    for node in document.root_element().descendants() {
+        let Some(element) = scraper::ElementRef::wrap(node) else {
+            continue;
+        };
+        let value = element.value();
+        if let Some(id) = value.attr("id") {
+            parsed.ids.insert(id.to_owned());
+        }
+        let link = match value.name() {
+            "a" | "link" => value.attr("href"),
+            "script" | "img" => value.attr("src"),
+            "title" if !title_seen => {
+                // Only the document's own title, in <head> (an SVG's <title> is a label).
+                if element
+                    .parent()
+                    .and_then(scraper::ElementRef::wrap)
+                    .is_some_and(|parent| parent.value().name() == "head")
+                {
+                    title_seen = true;
+                    parsed.title = element.text().collect::<String>().trim().to_owned();
+                }
+                None
+            }
+            _ => None,
+        };
+        if let Some(link) = link {
+            parsed.links.push(link.to_owned());
+        }
     }
-    let title = document
-        .select(&selector("head > title"))
-        .next()
-        .map(|title| title.text().collect::<String>().trim().to_owned())
-        .unwrap_or_default();
-    Parsed { ids, links, title }
+    parsed
 }
 
 /// The site file an address refers to: `/a/b/` is `a/b/index.html`, `/a/b.csv` is itself.
@@ -79,10 +91,14 @@ fn target_file(site: &Site, path: &str) -> Option<String> {
 
 /// Everything wrong with the site's pages, sorted by page.
 pub fn check(site: &Site) -> Vec<Problem> {
-    let pages: BTreeMap<&str, Parsed> = site
+    let html: Vec<(&str, &almanac_site::SiteFile)> = site
         .iter()
         .filter(|(path, _)| path.ends_with(".html"))
-        .map(|(path, file)| (path, parse(&String::from_utf8_lossy(&file.bytes))))
+        .collect();
+    // Parsing is nearly all the work: on every core.
+    let pages: BTreeMap<&str, Parsed> = html
+        .par_iter()
+        .map(|(path, file)| (*path, parse(&String::from_utf8_lossy(&file.bytes))))
         .collect();
     let mut problems = Vec::new();
     for (page, parsed) in &pages {
