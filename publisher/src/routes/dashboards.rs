@@ -10,6 +10,8 @@ use axum::extract::{Path, State};
 use axum::response::Html;
 use axum::routing::{MethodRouter, get};
 use chrono::Utc;
+use diesel::QueryResult;
+use diesel::pg::PgConnection;
 
 use almanac_content::Capability;
 use almanac_content::dashboards;
@@ -52,6 +54,24 @@ pub fn routes() -> Router<AppState> {
         })
 }
 
+/// A dashboard's rows, for someone who may see dashboards, from the read replica when there
+/// is one.
+async fn rows<T: Send + 'static>(
+    state: &AppState,
+    user: &SignedIn,
+    load: fn(&mut PgConnection) -> QueryResult<T>,
+) -> Result<T, AppError> {
+    user.require(Capability::ViewDashboards)?;
+    state.db.run_read(move |conn| Ok(load(conn)?)).await
+}
+
+/// The one entry of a list a detail page's address names.
+fn named<T>(list: &[T], matches: impl Fn(&T) -> bool) -> Result<&T, AppError> {
+    list.iter()
+        .find(|entry| matches(entry))
+        .ok_or(AppError::NotFound)
+}
+
 async fn index(State(state): State<AppState>, user: SignedIn) -> Result<Html<String>, AppError> {
     user.require(Capability::ViewDashboards)?;
     Ok(Html(render::dashboards_index(Mode::Preview, &state.site)?))
@@ -61,6 +81,7 @@ async fn whats_new(
     State(state): State<AppState>,
     _user: SignedIn,
 ) -> Result<Html<String>, AppError> {
+    // Any signed-in user may read what's new, as in the model.
     let publications = state
         .db
         .run_read(|conn| Ok(dashboards::major_publications(conn)?))
@@ -76,11 +97,7 @@ async fn published(
     State(state): State<AppState>,
     user: SignedIn,
 ) -> Result<Html<String>, AppError> {
-    user.require(Capability::ViewDashboards)?;
-    let publications = state
-        .db
-        .run_read(|conn| Ok(dashboards::major_publications(conn)?))
-        .await?;
+    let publications = rows(&state, &user, dashboards::major_publications).await?;
     // Editors see the weeks up to today; the public site stops at its newest publication.
     let today = Utc::now().date_naive();
     Ok(Html(render::published_page(
@@ -95,11 +112,7 @@ async fn ethnic_groups(
     State(state): State<AppState>,
     user: SignedIn,
 ) -> Result<Html<String>, AppError> {
-    user.require(Capability::ViewDashboards)?;
-    let groups = state
-        .db
-        .run_read(|conn| Ok(dashboards::ethnic_groups(conn)?))
-        .await?;
+    let groups = rows(&state, &user, dashboards::ethnic_groups).await?;
     Ok(Html(render::ethnic_groups_page(
         &groups,
         Mode::Preview,
@@ -112,15 +125,8 @@ async fn ethnic_group(
     user: SignedIn,
     Path(slug): Path<String>,
 ) -> Result<Html<String>, AppError> {
-    user.require(Capability::ViewDashboards)?;
-    let groups = state
-        .db
-        .run_read(|conn| Ok(dashboards::ethnic_groups(conn)?))
-        .await?;
-    let group = groups
-        .iter()
-        .find(|group| group.slug == slug)
-        .ok_or(AppError::NotFound)?;
+    let groups = rows(&state, &user, dashboards::ethnic_groups).await?;
+    let group = named(&groups, |group| group.slug == slug)?;
     Ok(Html(render::ethnic_group_page(
         group,
         Mode::Preview,
@@ -132,11 +138,7 @@ async fn classifications(
     State(state): State<AppState>,
     user: SignedIn,
 ) -> Result<Html<String>, AppError> {
-    user.require(Capability::ViewDashboards)?;
-    let classifications = state
-        .db
-        .run_read(|conn| Ok(dashboards::classifications(conn)?))
-        .await?;
+    let classifications = rows(&state, &user, dashboards::classifications).await?;
     Ok(Html(render::classifications_page(
         &classifications,
         Mode::Preview,
@@ -149,15 +151,8 @@ async fn classification(
     user: SignedIn,
     Path(id): Path<String>,
 ) -> Result<Html<String>, AppError> {
-    user.require(Capability::ViewDashboards)?;
-    let classifications = state
-        .db
-        .run_read(|conn| Ok(dashboards::classifications(conn)?))
-        .await?;
-    let classification = classifications
-        .iter()
-        .find(|classification| classification.path_segment() == id)
-        .ok_or(AppError::NotFound)?;
+    let classifications = rows(&state, &user, dashboards::classifications).await?;
+    let classification = named(&classifications, |c| c.path_segment() == id)?;
     Ok(Html(render::classification_page(
         classification,
         Mode::Preview,
@@ -169,11 +164,7 @@ async fn geography(
     State(state): State<AppState>,
     user: SignedIn,
 ) -> Result<Html<String>, AppError> {
-    user.require(Capability::ViewDashboards)?;
-    let levels = state
-        .db
-        .run_read(|conn| Ok(dashboards::geography_levels(conn)?))
-        .await?;
+    let levels = rows(&state, &user, dashboards::geography_levels).await?;
     Ok(Html(render::geography_page(
         &levels,
         Mode::Preview,
@@ -186,15 +177,8 @@ async fn geography_level(
     user: SignedIn,
     Path(slug): Path<String>,
 ) -> Result<Html<String>, AppError> {
-    user.require(Capability::ViewDashboards)?;
-    let levels = state
-        .db
-        .run_read(|conn| Ok(dashboards::geography_levels(conn)?))
-        .await?;
-    let level = levels
-        .iter()
-        .find(|level| level.slug == slug)
-        .ok_or(AppError::NotFound)?;
+    let levels = rows(&state, &user, dashboards::geography_levels).await?;
+    let level = named(&levels, |level| level.slug == slug)?;
     Ok(Html(render::geography_level_page(
         level,
         Mode::Preview,
@@ -206,11 +190,7 @@ async fn planned_pages(
     State(state): State<AppState>,
     user: SignedIn,
 ) -> Result<Html<String>, AppError> {
-    user.require(Capability::ViewDashboards)?;
-    let stages = state
-        .db
-        .run_read(|conn| Ok(dashboards::planned_pages(conn)?))
-        .await?;
+    let stages = rows(&state, &user, dashboards::planned_pages).await?;
     Ok(Html(render::planned_pages_page(&stages, &state.site)?))
 }
 
@@ -218,10 +198,6 @@ async fn all_measures(
     State(state): State<AppState>,
     user: SignedIn,
 ) -> Result<Html<String>, AppError> {
-    user.require(Capability::ViewDashboards)?;
-    let topics = state
-        .db
-        .run_read(|conn| Ok(dashboards::all_measures(conn)?))
-        .await?;
+    let topics = rows(&state, &user, dashboards::all_measures).await?;
     Ok(Html(render::all_measures_page(&topics, &state.site)?))
 }
