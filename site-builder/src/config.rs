@@ -233,6 +233,12 @@ impl JobKind {
     }
 }
 
+/// `ALMANAC_RELEASE` (default the package version): recorded on each finished build, so a
+/// worker started by a new release knows the site has not been built by it yet.
+pub fn release(source: &dyn VarSource) -> String {
+    optional(source, "ALMANAC_RELEASE").unwrap_or_else(|| env!("CARGO_PKG_VERSION").to_owned())
+}
+
 pub struct WorkerConfig {
     /// Every job, with its schedule.
     pub schedules: Vec<(JobKind, Schedule)>,
@@ -332,8 +338,7 @@ impl WorkerConfig {
             publisher_url: parsed(source, "PUBLIC_URL", "http://127.0.0.1:8000".to_owned())?,
             alert_repeat: chrono::Duration::minutes(alert_minutes),
             keep_builds,
-            release: optional(source, "ALMANAC_RELEASE")
-                .unwrap_or_else(|| env!("CARGO_PKG_VERSION").to_owned()),
+            release: release(source),
             mail: almanac_mail::MailSettings::from_source(source)?,
             pull,
         })

@@ -433,7 +433,7 @@ fn build(
     let summary = summary.inspect_err(|error| {
         almanac_telemetry::report_build_failure(claim.build_id, &error.to_string());
     })?;
-    almanac_jobs::release::record(conn, claim.build_id, &release())?;
+    almanac_jobs::release::record(conn, claim.build_id, &config::release(&ProcessEnv))?;
     println!(
         "build {} done in {:.1}s: {} pages, {} files, {:.1} MB",
         claim.build_id,
@@ -516,11 +516,6 @@ fn store_demo_uploads(conn: &mut diesel::PgConnection) -> anyhow::Result<usize> 
 }
 
 /// `host:pid`, recorded on the builds this process claims.
-/// `ALMANAC_RELEASE`, recorded on each build so that a new release rebuilds the site.
-pub(crate) fn release() -> String {
-    std::env::var("ALMANAC_RELEASE").unwrap_or_else(|_| env!("CARGO_PKG_VERSION").to_owned())
-}
-
 pub(crate) fn builder_name() -> String {
     let host = std::fs::read_to_string("/etc/hostname")
         .map(|name| name.trim().to_owned())
