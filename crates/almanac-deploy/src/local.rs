@@ -7,8 +7,8 @@
 //! <root>/builds/000042-<build>/…
 //! ```
 //!
-//! A deploy writes the site into `builds/.staging-<n>-<build>`, syncs the files and folders,
-//! renames it to `builds/<n>-<build>`, makes the symlink `.current-new` and renames it over
+//! A deploy writes the site into `builds/.staging-<n>-<build>`, makes it durable with one
+//! `syncfs` (an fsync per file cost a second per 4,000 files), renames it to `builds/<n>-<build>`, makes the symlink `.current-new` and renames it over
 //! `current` (rename is atomic, so readers see the old build or the new one, never a mix).
 //! Then it removes the oldest builds beyond `keep`, but never the current one. It removes
 //! only folders inside `<root>/builds` whose names it made, and never follows a symlink.
@@ -82,7 +82,7 @@ impl LocalFolder {
         self
     }
 
-    /// Whether to fsync every file and folder before the swap (slower; survives a power
+    /// Whether to make the new build durable (syncfs) before the swap (slower; survives a power
     /// cut).
     pub fn fsync(mut self, fsync: bool) -> LocalFolder {
         self.fsync = fsync;
@@ -193,7 +193,7 @@ impl LocalFolder {
         let staging = builds_dir.join(format!("{STAGING}{name}"));
         remove_if_present(&staging)?;
         // Folders first (once each), then the files on every core: with a file per page,
-        // the writes and their fsyncs are most of a local deploy.
+        // the writes are most of a local deploy.
         let folders: std::collections::BTreeSet<PathBuf> = site
             .iter()
             .filter_map(|(path, _)| staging.join(path).parent().map(Path::to_path_buf))
@@ -219,7 +219,7 @@ impl LocalFolder {
             .sum();
         create_dir_all(&staging)?;
         if self.fsync {
-            sync_tree(&staging)?;
+            sync_filesystem(&staging)?;
         }
         let folder = builds_dir.join(&name);
         rename(&staging, &folder)?;
@@ -264,11 +264,9 @@ impl LocalFolder {
                 return Ok(Placed::Linked);
             }
         }
-        let mut out = File::create(&destination).map_err(io)?;
-        out.write_all(bytes).map_err(io)?;
-        if self.fsync {
-            out.sync_all().map_err(io)?;
-        }
+        File::create(&destination)
+            .and_then(|mut out| out.write_all(bytes))
+            .map_err(io)?;
         Ok(Placed::Written)
     }
 
@@ -422,17 +420,14 @@ fn sync_dir(path: &Path) -> Result<(), LocalError> {
         })
 }
 
-fn sync_tree(path: &Path) -> Result<(), LocalError> {
-    let entries = fs::read_dir(path).map_err(|source| LocalError::Io {
-        path: path.to_owned(),
-        source,
-    })?;
-    for entry in entries.flatten() {
-        if entry.file_type().is_ok_and(|kind| kind.is_dir()) {
-            sync_tree(&entry.path())?;
-        }
-    }
-    sync_dir(path)
+/// Makes everything written to the filesystem holding `path` durable, in one call.
+fn sync_filesystem(path: &Path) -> Result<(), LocalError> {
+    File::open(path)
+        .and_then(|folder| rustix::fs::syncfs(&folder).map_err(std::io::Error::from))
+        .map_err(|source| LocalError::Io {
+            path: path.to_owned(),
+            source,
+        })
 }
 
 #[cfg(test)]
