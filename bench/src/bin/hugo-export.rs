@@ -979,13 +979,6 @@ fn human_size(bytes: i64) -> String {
     }
 }
 
-/// Sections shown before the dimensions.
-const SECTIONS_BEFORE_DIMENSIONS: [&str; 3] = [
-    "things-you-need-to-know",
-    "what-the-data-measures",
-    "ethnic-categories",
-];
-
 /// The front matter of a measure page at `base` (its version's folder or `latest`): every
 /// field the site's measure template shows, markdown left as markdown.
 fn measure_front(
@@ -1003,46 +996,14 @@ fn measure_front(
     };
     let mut before = Vec::new();
     let mut after = Vec::new();
-    for (id, heading, text) in [
-        (
-            "things-you-need-to-know",
-            "Things you need to know",
-            &version.need_to_know,
-        ),
-        (
-            "what-the-data-measures",
-            "What the data measures",
-            &version.measure_summary,
-        ),
-        (
-            "ethnic-categories",
-            "The ethnic categories used in this data",
-            &version.ethnicity_definition_summary,
-        ),
-        ("methodology", "Methodology", &version.methodology),
-        (
-            "suppression-rules",
-            "Suppression rules and disclosure control",
-            &version.suppression_and_disclosure,
-        ),
-        ("rounding", "Rounding", &version.estimation),
-        (
-            "related-publications",
-            "Related publications",
-            &version.related_publications,
-        ),
-        (
-            "further-information",
-            "Further technical information",
-            &version.further_technical_information,
-        ),
-    ] {
-        if has_markdown(text) {
-            let section = json!({"id": id, "heading": heading, "markdown": text});
-            if SECTIONS_BEFORE_DIMENSIONS.contains(&id) {
-                before.push(section);
+    for section in almanac_render::text_sections(version) {
+        if has_markdown(section.markdown) {
+            let text =
+                json!({"id": section.id, "heading": section.heading, "markdown": section.markdown});
+            if section.before_dimensions {
+                before.push(text);
             } else {
-                after.push(section);
+                after.push(text);
             }
         }
     }

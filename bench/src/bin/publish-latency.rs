@@ -188,7 +188,7 @@ fn percentile(sorted: &[f64], fraction: f64) -> f64 {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    if args.count == 0 || !(args.interval >= 0.0) {
+    if args.count == 0 || !args.interval.is_finite() || args.interval < 0.0 {
         bail!("--count must be at least 1 and --interval a number of seconds ≥ 0");
     }
     let versions = waiting_versions(&args.database_url, args.count)?;

@@ -70,14 +70,15 @@ pub struct SiteSnapshot {
     pub redirects: Vec<(String, String)>,
     /// The public dashboards, from the materialized views as last refreshed.
     pub dashboards: crate::dashboards::Dashboards,
+    /// The version ids of `measures`, for `is_latest` (asked once per page: a scan of
+    /// `measures` each time made the build quadratic in the site's size).
+    latest_version_ids: std::collections::HashSet<i32>,
 }
 
 impl SiteSnapshot {
     /// Whether this page is the newest published version of its measure.
     pub fn is_latest(&self, page: &MeasurePage) -> bool {
-        self.measures
-            .iter()
-            .any(|measure| measure.version_id == page.version.id)
+        self.latest_version_ids.contains(&page.version.id)
     }
 }
 
@@ -157,6 +158,7 @@ pub fn load(conn: &mut PgConnection) -> QueryResult<SiteSnapshot> {
             Ok(SiteSnapshot {
                 topics,
                 topic_pages,
+                latest_version_ids: measures.iter().map(|measure| measure.version_id).collect(),
                 measures,
                 measure_pages,
                 homepage_introduction: introduction.into_iter().next(),

@@ -106,6 +106,62 @@ const SECTIONS_BEFORE_DIMENSIONS: [&str; 3] = [
     "ethnic-categories",
 ];
 
+/// One of a measure page's text sections: its anchor id, its heading, the editors'
+/// markdown, and whether it comes before the dimensions.
+pub struct TextSection<'a> {
+    pub id: &'static str,
+    pub heading: &'static str,
+    pub markdown: &'a Option<String>,
+    pub before_dimensions: bool,
+}
+
+/// A version's text sections in page order (each shown only when its text renders to
+/// something).
+pub fn text_sections(version: &almanac_content::models::MeasureVersion) -> Vec<TextSection<'_>> {
+    [
+        (
+            "things-you-need-to-know",
+            "Things you need to know",
+            &version.need_to_know,
+        ),
+        (
+            "what-the-data-measures",
+            "What the data measures",
+            &version.measure_summary,
+        ),
+        (
+            "ethnic-categories",
+            "The ethnic categories used in this data",
+            &version.ethnicity_definition_summary,
+        ),
+        ("methodology", "Methodology", &version.methodology),
+        (
+            "suppression-rules",
+            "Suppression rules and disclosure control",
+            &version.suppression_and_disclosure,
+        ),
+        ("rounding", "Rounding", &version.estimation),
+        (
+            "related-publications",
+            "Related publications",
+            &version.related_publications,
+        ),
+        (
+            "further-information",
+            "Further technical information",
+            &version.further_technical_information,
+        ),
+    ]
+    .into_iter()
+    .map(|(id, heading, markdown)| TextSection {
+        id,
+        heading,
+        markdown,
+        before_dimensions: SECTIONS_BEFORE_DIMENSIONS.contains(&id),
+    })
+    .collect()
+}
+
 /// A measure page. In preview it shows the version whatever its status, under a banner
 /// naming the status; files that have not passed their virus scan are listed but never
 /// linked, in either mode.
@@ -513,43 +569,14 @@ fn render_measure_page(
             .unwrap_or_default()
     };
     let mut sections = Vec::new();
-    for (id, heading, text) in [
-        (
-            "things-you-need-to-know",
-            "Things you need to know",
-            &version.need_to_know,
-        ),
-        (
-            "what-the-data-measures",
-            "What the data measures",
-            &version.measure_summary,
-        ),
-        (
-            "ethnic-categories",
-            "The ethnic categories used in this data",
-            &version.ethnicity_definition_summary,
-        ),
-        ("methodology", "Methodology", &version.methodology),
-        (
-            "suppression-rules",
-            "Suppression rules and disclosure control",
-            &version.suppression_and_disclosure,
-        ),
-        ("rounding", "Rounding", &version.estimation),
-        (
-            "related-publications",
-            "Related publications",
-            &version.related_publications,
-        ),
-        (
-            "further-information",
-            "Further technical information",
-            &version.further_technical_information,
-        ),
-    ] {
-        let html = markdown(text);
+    for section in text_sections(version) {
+        let html = markdown(section.markdown);
         if !html.is_empty() {
-            sections.push(Section { id, heading, html });
+            sections.push(Section {
+                id: section.id,
+                heading: section.heading,
+                html,
+            });
         }
     }
     let area_covered = almanac_content::describe_area_covered(&version.areas());
