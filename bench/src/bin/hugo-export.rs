@@ -810,7 +810,7 @@ struct DimensionFigures {
 fn page_figures(page: &MeasurePage) -> Result<Vec<DimensionFigures>> {
     page.dimensions
         .iter()
-        .zip(dimension_stems(page))
+        .zip(almanac_render::dimension_stems(page))
         .map(|(dimension, stem)| {
             let chart = dimension
                 .chart_object
@@ -831,25 +831,6 @@ fn page_figures(page: &MeasurePage) -> Result<Vec<DimensionFigures>> {
             Ok(DimensionFigures { stem, chart, table })
         })
         .collect()
-}
-
-/// As `almanac_render::measure`: `<slug of title>`, with `-2`, `-3`… for titles that slug
-/// alike.
-fn dimension_stems(page: &MeasurePage) -> Vec<String> {
-    let mut taken: Vec<String> = Vec::new();
-    for dimension in &page.dimensions {
-        let base = almanac_figures::download_file_name(&dimension.title, None)
-            .trim_end_matches(".csv")
-            .to_owned();
-        let mut stem = base.clone();
-        let mut n = 2;
-        while taken.contains(&stem) {
-            stem = format!("{base}-{n}");
-            n += 1;
-        }
-        taken.push(stem);
-    }
-    taken
 }
 
 #[derive(Serialize)]

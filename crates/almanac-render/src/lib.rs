@@ -13,8 +13,8 @@ mod site_build;
 pub use site_build::{SiteError, render_site};
 
 pub use measure::{
-    MeasureFile, PageAddress, TextSection, measure_file, measure_files, measure_page, review_page,
-    site_measure_page, text_sections,
+    MeasureFile, PageAddress, TextSection, dimension_stems, measure_file, measure_files,
+    measure_page, review_page, site_measure_page, text_sections,
 };
 
 use almanac_content::site::{Correction, TopicSummary};

@@ -285,7 +285,7 @@ fn figures(dimension: &DimensionSummary) -> Result<Figures, RenderError> {
 
 /// The file names of each dimension: `<slug of title>`, with `-2`, `-3`… when two titles
 /// slug alike, so that names stay unique and stable.
-fn dimension_stems(page: &MeasurePage) -> Vec<String> {
+pub fn dimension_stems(page: &MeasurePage) -> Vec<String> {
     let mut taken: Vec<String> = Vec::new();
     for dimension in &page.dimensions {
         let base = almanac_figures::download_file_name(&dimension.title, None)
