@@ -31,7 +31,9 @@ def rows(figures, date, machine, commit, command):
             almanac = f"{row['almanac']} {unit}".strip()
             peer = "—"
             ratio = "—"
-            if row["peer"] not in ("", "-"):
+            if row["peer"] not in ("", "-") and row["peer_value"] == "":
+                peer = row["peer"]  # a peer that could not run, and why
+            elif row["peer"] not in ("", "-"):
                 peer = f"{row['peer']}: {row['peer_value']} {unit}".strip()
                 a, p = number(row["almanac"]), number(row["peer_value"])
                 if a is not None and p not in (None, 0.0):

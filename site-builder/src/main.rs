@@ -262,6 +262,7 @@ pub(crate) fn build_setup(
         uploads: almanac_uploads::FileStore::Local(almanac_uploads::LocalStore::new(
             config.uploads.upload_dir.clone(),
         )),
+        page_batch: almanac_content::snapshot::PAGE_BATCH,
     };
     let targets = run::Targets {
         local: Some(almanac_deploy::LocalFolder::new(&config.site_dir)),
@@ -446,8 +447,12 @@ fn build(
         println!("  covered {} earlier requests", claim.covered.len());
     }
     for stage in &summary.stages {
+        let peak = stage
+            .peak_memory_mb
+            .map(|mb| format!("  peak memory {mb} MB"))
+            .unwrap_or_default();
         println!(
-            "  {:<13} {:>7.2}s  {:>7} files  {:>9.1} MB",
+            "  {:<13} {:>7.2}s  {:>7} files  {:>9.1} MB{peak}",
             stage.name,
             stage.seconds,
             stage.files,

@@ -32,7 +32,7 @@ use almanac_content::dashboards::{
     MeasureVersionRef, TopicGroup, by_month, weekly_publications,
 };
 use almanac_content::pages::MeasurePage;
-use almanac_content::snapshot::SiteSnapshot;
+use almanac_content::snapshot::{MeasurePages, PAGE_BATCH, SiteSnapshot};
 use almanac_figures::{SpecialValue, Table, TableRow, TableValue};
 use almanac_render::SiteSettings;
 
@@ -182,8 +182,6 @@ fn run() -> Result<()> {
         almanac_content::db::refresh_dashboard_views(&mut conn)
             .context("refreshing the dashboard views")?;
     }
-    let snapshot =
-        almanac_content::snapshot::load(&mut conn).context("loading the site snapshot")?;
     prepare_out(&args.out)?;
     let settings = SiteSettings {
         public_url: public_url.clone(),
@@ -198,7 +196,11 @@ fn run() -> Result<()> {
     };
     exporter.write_config(&settings)?;
     exporter.write_layouts()?;
-    exporter.write_content(&snapshot, &settings)?;
+    // Page by page, in the site build's batches: the export holds as little as the build.
+    almanac_content::snapshot::read(&mut conn, PAGE_BATCH, |snapshot, pages| {
+        exporter.write_content(snapshot, pages, &settings)
+    })
+    .context("exporting the site snapshot")?;
     println!(
         "{}",
         json!({
@@ -296,7 +298,12 @@ impl Exporter {
     }
 
     /// Writes every page.
-    fn write_content(&self, snapshot: &SiteSnapshot, settings: &SiteSettings) -> Result<()> {
+    fn write_content(
+        &self,
+        snapshot: &SiteSnapshot,
+        pages: &mut MeasurePages<'_>,
+        settings: &SiteSettings,
+    ) -> Result<()> {
         // The folder of every page, as the site build's paths (`a/b/`, "" for the homepage),
         // for the redirects, which never replace a live page.
         let mut folders: BTreeSet<String> = BTreeSet::new();
@@ -313,16 +320,17 @@ impl Exporter {
             .enumerate()
             .map(|(index, measure)| (measure.version_id, index))
             .collect();
-        let measure_folders: Vec<Vec<String>> = snapshot
-            .measure_pages
-            .par_iter()
-            .map(|page| {
-                let order = search_order.get(&page.version.id).copied();
-                self.measure_pages(snapshot, page, order, settings)
-                    .with_context(|| format!("exporting {}", page.path()))
-            })
-            .collect::<Result<_>>()?;
-        folders.extend(measure_folders.into_iter().flatten());
+        while let Some(batch) = pages.next_batch()? {
+            let measure_folders: Vec<Vec<String>> = batch
+                .par_iter()
+                .map(|page| {
+                    let order = search_order.get(&page.version.id).copied();
+                    self.measure_pages(snapshot, page, order, settings)
+                        .with_context(|| format!("exporting {}", page.path()))
+                })
+                .collect::<Result<_>>()?;
+            folders.extend(measure_folders.into_iter().flatten());
+        }
 
         for (index, page) in snapshot.site_pages.iter().enumerate() {
             let file = format!("page/{}.md", content_name(&page.path));

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use almanac_render::AssetUrls;
-use almanac_site::{Site, SitePathError};
+use almanac_site::{Site, SiteError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AssetError {
@@ -19,7 +19,7 @@ pub enum AssetError {
     #[error("Almanac's script no longer imports GOV.UK Frontend from {0}; update assets.rs")]
     ImportMoved(&'static str),
     #[error(transparent)]
-    Path(#[from] SitePathError),
+    Path(#[from] SiteError),
 }
 
 /// Where GOV.UK Frontend's script is imported from in `static/js/init.mjs`.

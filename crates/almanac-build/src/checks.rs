@@ -22,7 +22,7 @@
 
 use std::borrow::Cow;
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use html5ever::tendril::StrTendril;
 use html5ever::tokenizer::states::RawKind;
@@ -31,7 +31,7 @@ use html5ever::tokenizer::{
 };
 use rayon::prelude::*;
 
-use almanac_site::Site;
+use almanac_site::{Site, SiteError};
 
 /// One broken thing, on one page.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -928,51 +928,90 @@ fn target_file(site: &Site, path: &str, file: &mut String) -> bool {
     site.contains(file)
 }
 
-/// Everything wrong with the site's pages, sorted by page.
-pub fn check(site: &Site) -> Vec<Problem> {
-    let html: Vec<(&str, &almanac_site::SiteFile)> = site
-        .iter()
-        .filter(|(path, _)| path.ends_with(".html"))
-        .collect();
-    // Pages are UTF-8, so this borrows them (`std::str::from_utf8` checks that several
-    // times faster than `from_utf8_lossy`); only a page that is not is copied, with
-    // replacement characters as a browser would read it.
-    let texts: Vec<(&str, Cow<'_, str>)> = html
-        .par_iter()
-        .map(|(path, file)| {
-            let text = match std::str::from_utf8(&file.bytes) {
-                Ok(text) => Cow::Borrowed(text),
-                Err(_) => String::from_utf8_lossy(&file.bytes),
-            };
-            (*path, text)
-        })
-        .collect();
-    // Reading the pages is most of the work, and each page's links are checked on their
-    // own: both on every core.
-    let pages: HashMap<&str, Parsed<'_>> = texts
-        .par_iter()
-        .map(|(path, text)| (*path, parse(text)))
-        .collect();
-    let mut problems: Vec<Problem> = pages
-        .par_iter()
-        .flat_map_iter(|(page, parsed)| page_problems(site, &pages, page, parsed))
-        .collect();
-    problems.sort();
-    problems.dedup();
-    problems
+/// A link from one page to an element of another, checked once that page is read again.
+struct FragmentLink {
+    target: String,
+    fragment: String,
+    page: String,
+    link: String,
 }
 
+/// Everything wrong with the site's pages, sorted by page.
+///
+/// Each page is read, scanned and let go on its own, so only the pages being scanned are in
+/// memory: a link's file is looked up in the site's index, and an anchor in another page is
+/// noted and checked when that page is read a second time (few pages are the targets of
+/// such links).
+pub fn check(site: &Site) -> Result<Vec<Problem>, SiteError> {
+    let html: Vec<&str> = site
+        .iter()
+        .map(|(path, _)| path)
+        .filter(|path| path.ends_with(".html"))
+        .collect();
+    let scanned = html
+        .par_iter()
+        .map(|page| {
+            let bytes = site.read(page)?;
+            Ok(page_problems(site, page, &parse(&page_text(&bytes))))
+        })
+        .collect::<Result<Vec<_>, SiteError>>()?;
+    let mut problems = Vec::new();
+    let mut by_target: BTreeMap<String, Vec<FragmentLink>> = BTreeMap::new();
+    for (page_problems, fragment_links) in scanned {
+        problems.extend(page_problems);
+        for link in fragment_links {
+            by_target.entry(link.target.clone()).or_default().push(link);
+        }
+    }
+    let missing = by_target
+        .par_iter()
+        .map(|(target, links)| {
+            let bytes = site.read(target)?;
+            let text = page_text(&bytes);
+            let parsed = parse(&text);
+            Ok(links
+                .iter()
+                .filter(|link| !parsed.has_id(&link.fragment))
+                .map(|link| Problem {
+                    page: link.page.clone(),
+                    message: missing_anchor(&link.link, &link.fragment),
+                })
+                .collect::<Vec<_>>())
+        })
+        .collect::<Result<Vec<_>, SiteError>>()?;
+    problems.extend(missing.into_iter().flatten());
+    problems.sort();
+    problems.dedup();
+    Ok(problems)
+}
+
+/// A page's text: pages are UTF-8, so this borrows them (`std::str::from_utf8` checks that
+/// several times faster than `from_utf8_lossy`); only a page that is not is copied, with
+/// replacement characters as a browser would read it.
+fn page_text(bytes: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
+}
+
+fn missing_anchor(link: &str, fragment: &str) -> String {
+    format!("links to {link}, but that page has no element with id “{fragment}”")
+}
+
+/// The problems of one page that it shows on its own, and its links to anchors in other
+/// pages, to be checked against those pages.
 fn page_problems(
     site: &Site,
-    pages: &HashMap<&str, Parsed<'_>>,
     page: &str,
     parsed: &Parsed<'_>,
-) -> Vec<Problem> {
+) -> (Vec<Problem>, Vec<FragmentLink>) {
     let problem = |message: String| Problem {
         page: page.to_owned(),
         message,
     };
     let mut problems = Vec::new();
+    let mut fragment_links = Vec::new();
     if parsed.title.is_empty() || parsed.title.starts_with(" - ") {
         problems.push(problem("the page has no title".to_owned()));
     }
@@ -1014,18 +1053,26 @@ fn page_problems(
             )));
             continue;
         }
-        if let Some(fragment) = fragment.filter(|fragment| !fragment.is_empty()) {
-            let found = pages
-                .get(file.as_str())
-                .is_some_and(|target| target.has_id(fragment));
-            if !found {
-                problems.push(problem(format!(
-                    "links to {link}, but that page has no element with id “{fragment}”"
-                )));
+        let Some(fragment) = fragment.filter(|fragment| !fragment.is_empty()) else {
+            continue;
+        };
+        if file == page {
+            if !parsed.has_id(fragment) {
+                problems.push(problem(missing_anchor(link, fragment)));
             }
+        } else if file.ends_with(".html") {
+            fragment_links.push(FragmentLink {
+                target: file.clone(),
+                fragment: fragment.to_owned(),
+                page: page.to_owned(),
+                link: link.to_owned(),
+            });
+        } else {
+            // Only pages have elements to link to.
+            problems.push(problem(missing_anchor(link, fragment)));
         }
     }
-    problems
+    (problems, fragment_links)
 }
 
 #[cfg(test)]
@@ -1041,7 +1088,11 @@ mod tests {
     }
 
     fn messages(site: &Site) -> Vec<String> {
-        check(site).iter().map(ToString::to_string).collect()
+        check(site)
+            .unwrap()
+            .iter()
+            .map(ToString::to_string)
+            .collect()
     }
 
     const HEAD: &str = "<head><title>A page - Site</title></head>";
@@ -1063,7 +1114,7 @@ mod tests {
             ),
             ("health/data/rates.csv", "a,b"),
         ]);
-        assert_eq!(check(&site), []);
+        assert_eq!(check(&site).unwrap(), []);
     }
 
     #[test]
@@ -1080,7 +1131,11 @@ mod tests {
                 "<html><head><title></title></head><body></body></html>",
             ),
         ]);
-        let messages: Vec<String> = check(&site).iter().map(ToString::to_string).collect();
+        let messages: Vec<String> = check(&site)
+            .unwrap()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
         assert_eq!(
             messages,
             [
@@ -1112,7 +1167,7 @@ mod tests {
                 "<html>{HEAD}<body><a href=\"#bar-3\">x</a><svg viewBox=\"0 0 10 10\"><g><rect id=\"bar-3\" width=\"1\" height=\"1\"/><text x=\"0\">3</text></g></svg><a href=\"#after\">y</a><p id=\"after\">z</p></body></html>"
             ),
         )]);
-        assert_eq!(check(&site), []);
+        assert_eq!(check(&site).unwrap(), []);
     }
 
     #[test]
@@ -1219,7 +1274,7 @@ mod tests {
                 "<html>{HEAD}<body><script>document.write('<a href=\"/nowhere/\">x</a>'); if (a</b) {{}}</script><style>a::after {{ content: '<a href=\"/nowhere/\">' }}</style><script><!-- x = '<script></script><a href=\"/nowhere/\">'; --></script><textarea><a href=\"/nowhere/\"></textarea><a href=\"#end\" id=\"end\">e</a></body></html>"
             ),
         )]);
-        assert_eq!(check(&site), []);
+        assert_eq!(check(&site).unwrap(), []);
         let parsed = parse(
             "<script><!-- <script></script> <a id=\"inside\"> --></script><p id=\"outside\">",
         );

@@ -20,7 +20,9 @@ use almanac_deploy::{
     ManifestStore, S3Target,
 };
 
-use crate::pipeline::{BuildError, BuildInputs, Stage, build_site};
+use almanac_site::Site;
+
+use crate::pipeline::{BuildError, BuildInputs, Stage, build_site_into};
 use crate::queue::{self, Claim, Outcome};
 
 /// Where a build goes; any combination.
@@ -189,9 +191,34 @@ async fn deploy(
     targets: &Targets,
     heartbeat: &Heartbeat,
 ) -> Result<Summary, RunError> {
-    let (site, mut stages) = match source {
+    let build_id = claim.build_id.to_string();
+    // The site is written as it renders: straight into the local folder's next build when
+    // there is one, else into a temporary folder that goes when the deploy ends.
+    let mut scratch = None;
+    let (mut site, mut stages) = match source {
         Source::Render(inputs) => {
-            let built = build_site(conn, inputs).await?;
+            let output = match &targets.local {
+                Some(folder) => {
+                    let staging = folder.staging(&build_id)?;
+                    Site::in_folder(staging.folder, staging.base).map_err(BuildError::from)?
+                }
+                None => {
+                    let dir = tempfile::Builder::new()
+                        .prefix("almanac-build-")
+                        .tempdir()
+                        .map_err(|source| {
+                            BuildError::from(almanac_site::SiteError::Io {
+                                path: std::env::temp_dir(),
+                                source,
+                            })
+                        })?;
+                    let site =
+                        Site::in_folder(dir.path().join("site"), None).map_err(BuildError::from)?;
+                    scratch = Some(dir);
+                    site
+                }
+            };
+            let built = build_site_into(conn, inputs, output).await?;
             (built.site, built.stages)
         }
         Source::Given(site) => (site, Vec::new()),
@@ -199,12 +226,11 @@ async fn deploy(
     if heartbeat.lost() {
         return Err(RunError::LostClaim);
     }
-    let build_id = claim.build_id.to_string();
 
     let started = Instant::now();
     let local = match &targets.local {
         Some(folder) => {
-            let report = folder.deploy(&site, &build_id)?;
+            let report = folder.deploy(&mut site, &build_id)?;
             Some(LocalFigures {
                 changed: report.changed,
                 files_written: report.files_written,
@@ -213,12 +239,12 @@ async fn deploy(
         }
         None => None,
     };
-    stages.push(Stage {
-        name: "local folder",
-        seconds: started.elapsed().as_secs_f64(),
-        files: local.as_ref().map_or(0, |local| local.files_written),
-        bytes: 0,
-    });
+    stages.push(Stage::new(
+        "local folder",
+        started.elapsed(),
+        local.as_ref().map_or(0, |local| local.files_written),
+        0,
+    ));
 
     let started = Instant::now();
     let mut git_commit = None;
@@ -253,12 +279,12 @@ async fn deploy(
         }
         None => None,
     };
-    stages.push(Stage {
-        name: "git",
-        seconds: started.elapsed().as_secs_f64(),
-        files: git.as_ref().map_or(0, |git| git.changed_pages),
-        bytes: 0,
-    });
+    stages.push(Stage::new(
+        "git",
+        started.elapsed(),
+        git.as_ref().map_or(0, |git| git.changed_pages),
+        0,
+    ));
 
     let started = Instant::now();
     let mut buckets = Vec::new();
@@ -311,15 +337,16 @@ async fn deploy(
             });
         }
     }
-    stages.push(Stage {
-        name: "buckets",
-        seconds: started.elapsed().as_secs_f64(),
-        files: buckets
+    stages.push(Stage::new(
+        "buckets",
+        started.elapsed(),
+        buckets
             .iter()
             .map(|bucket| bucket.uploaded + bucket.deleted)
             .sum(),
-        bytes: buckets.iter().map(|bucket| bucket.bytes_uploaded).sum(),
-    });
+        buckets.iter().map(|bucket| bucket.bytes_uploaded).sum(),
+    ));
+    drop(scratch);
 
     Ok(Summary {
         pages: site

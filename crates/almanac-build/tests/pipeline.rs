@@ -4,10 +4,10 @@
 
 mod common;
 
-use almanac_build::pipeline::{BuildError, BuildInputs, build_site};
+use almanac_build::pipeline::{BuildError, BuildInputs, build_site, build_site_into};
 use almanac_content::schema::{measure_version, redirect};
 use almanac_render::SiteSettings;
-use almanac_site::Manifest;
+use almanac_site::{Manifest, Site};
 use almanac_test_support::TestDatabase;
 use diesel::prelude::*;
 
@@ -53,7 +53,7 @@ async fn a_seeded_site_builds_checks_clean_and_is_byte_identical_twice() {
         "{}/{}/{}/latest/index.html",
         latest.topic_slug, latest.subtopic_slug, latest.slug
     );
-    let latest_page = String::from_utf8_lossy(&site.get(&latest_path).unwrap().bytes).into_owned();
+    let latest_page = String::from_utf8_lossy(&site.read(&latest_path).unwrap()).into_owned();
     assert!(!latest_page.contains("noindex"));
     let topic = format!("{}/index.html", latest.topic_slug);
     assert!(site.contains(&topic), "topic page {topic}");
@@ -69,13 +69,13 @@ async fn a_seeded_site_builds_checks_clean_and_is_byte_identical_twice() {
         "{}/{}/{}/{}.{}/index.html",
         latest.topic_slug, latest.subtopic_slug, latest.slug, version.0, version.1
     );
-    let versioned_page = String::from_utf8_lossy(&site.get(&versioned).unwrap().bytes).into_owned();
+    let versioned_page = String::from_utf8_lossy(&site.read(&versioned).unwrap()).into_owned();
     assert!(versioned_page.contains("<meta name=\"robots\" content=\"noindex\">"));
     assert!(versioned_page.contains(&format!(
         "<link rel=\"canonical\" href=\"https://www.example.gov.uk/{}/{}/{}/latest/\">",
         latest.topic_slug, latest.subtopic_slug, latest.slug
     )));
-    let sitemap = String::from_utf8_lossy(&site.get("sitemap.xml").unwrap().bytes).into_owned();
+    let sitemap = String::from_utf8_lossy(&site.read("sitemap.xml").unwrap()).into_owned();
     assert!(sitemap.contains(&format!(
         "<loc>https://www.example.gov.uk/{}</loc>",
         latest_path.trim_end_matches("index.html")
@@ -89,13 +89,42 @@ async fn a_seeded_site_builds_checks_clean_and_is_byte_identical_twice() {
     assert!(site.iter().any(|(path, _)| path.ends_with(".png")));
     assert!(site.iter().any(|(path, _)| path.contains("/downloads/")));
     let stages: Vec<&str> = built.stages.iter().map(|stage| stage.name).collect();
-    assert_eq!(stages, ["snapshot", "render", "files", "check"]);
+    assert_eq!(stages, ["views", "snapshot", "render", "files", "check"]);
 
     let again = build_site(&mut conn, &inputs).await.unwrap();
     assert_eq!(
         Manifest::of(&again.site),
         Manifest::of(site),
         "the same database gives the same bytes"
+    );
+
+    // Written to a folder as it renders (as the builder does), and in one batch instead of
+    // many: the same files.
+    let output = tempfile::tempdir().unwrap();
+    let one_batch = BuildInputs {
+        page_batch: 10_000,
+        ..inputs.clone()
+    };
+    let in_folder = build_site_into(
+        &mut conn,
+        &one_batch,
+        Site::in_folder(output.path().join("site"), None).unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(in_folder.site, *site);
+    assert_eq!(
+        std::fs::read(output.path().join("site").join(&latest_path)).unwrap(),
+        site.read(&latest_path).unwrap().as_ref()
+    );
+    let peak = built
+        .stages
+        .iter()
+        .filter_map(|stage| stage.peak_memory_mb)
+        .max();
+    assert!(
+        peak.is_some_and(|mb| mb > 0),
+        "peak memory is reported: {peak:?}"
     );
 }
 

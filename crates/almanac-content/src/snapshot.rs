@@ -1,8 +1,10 @@
 //! Everything the public site shows, loaded in one consistent snapshot for the site build.
 //!
-//! [`load`] reads inside one REPEATABLE READ, read-only transaction, so a publish that commits
-//! while the build reads is either wholly in the snapshot or wholly out of it. The renderer
-//! then works from this value alone.
+//! [`read`] works inside one REPEATABLE READ, read-only transaction, so a publish that commits
+//! while the build reads is either wholly in the snapshot or wholly out of it. The snapshot
+//! holds the site's outline (topics, the measures each lists, site pages, dashboards); the
+//! measure pages, which are most of its size, come in batches from [`MeasurePages`] in the
+//! same transaction, so a build holds a batch at a time however large the site.
 
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
@@ -59,9 +61,10 @@ pub struct SiteSnapshot {
     /// The newest published version of every measure the site lists, in topic, subtopic and
     /// measure order.
     pub measures: Vec<PublishedMeasure>,
-    /// Every published version of every listed measure (each renders at its own address;
-    /// the newest also at `latest`).
-    pub measure_pages: Vec<MeasurePage>,
+    /// The version ids of every published version of every listed measure, in id order:
+    /// each renders at its own address, the newest also at `latest`. The pages themselves
+    /// come from [`MeasurePages`].
+    pub measure_page_ids: Vec<i32>,
     pub homepage_introduction: Option<SitePageContent>,
     /// Published site pages other than the homepage's introduction.
     pub site_pages: Vec<SitePageContent>,
@@ -94,80 +97,130 @@ const PUBLISHED_MEASURES: &str = "
       AND t.slug <> $1
     ORDER BY m.id, mv.version_major DESC, mv.version_minor DESC";
 
-/// Loads the snapshot in one REPEATABLE READ, read-only transaction.
-pub fn load(conn: &mut PgConnection) -> QueryResult<SiteSnapshot> {
+/// How many measure pages [`MeasurePages`] loads at a time: enough that a query's cost is
+/// spread, few enough that a batch is a few tens of megabytes.
+pub const PAGE_BATCH: usize = 500;
+
+/// The measure pages of a snapshot, loaded batch by batch in the snapshot's transaction.
+pub struct MeasurePages<'a> {
+    conn: &'a mut PgConnection,
+    ids: &'a [i32],
+    batch: usize,
+}
+
+impl MeasurePages<'_> {
+    /// The next batch of pages in version id order, or `None` after the last.
+    pub fn next_batch(&mut self) -> QueryResult<Option<Vec<MeasurePage>>> {
+        if self.ids.is_empty() {
+            return Ok(None);
+        }
+        let (batch, rest) = self.ids.split_at(self.batch.min(self.ids.len()));
+        self.ids = rest;
+        pages::measure_pages(self.conn, batch).map(Some)
+    }
+}
+
+/// Reads the site in one REPEATABLE READ, read-only transaction and gives `work` its outline
+/// and its measure pages, `batch` at a time, inside that transaction. Returns the outline
+/// with what `work` made.
+pub fn read<T, E>(
+    conn: &mut PgConnection,
+    batch: usize,
+    work: impl FnOnce(&SiteSnapshot, &mut MeasurePages<'_>) -> Result<T, E>,
+) -> Result<(SiteSnapshot, T), E>
+where
+    E: From<diesel::result::Error>,
+{
     conn.build_transaction()
         .repeatable_read()
         .read_only()
         .run(|conn| {
-            let topics = site::topic_summaries(conn)?;
-            let topic_pages: Vec<TopicPage> = diesel::sql_query(
-                "SELECT slug, title, description, additional_description, meta_description
-                 FROM topic ORDER BY position, title",
-            )
-            .load(conn)?;
-            let mut measures: Vec<PublishedMeasure> = diesel::sql_query(PUBLISHED_MEASURES)
-                .bind::<Text, _>(TESTING_SPACE_SLUG)
-                .load(conn)?;
-            measures.sort_by(|a, b| {
-                (
-                    &a.topic_slug,
-                    a.subtopic_position,
-                    &a.subtopic_slug,
-                    a.position,
-                    &a.title,
-                )
-                    .cmp(&(
-                        &b.topic_slug,
-                        b.subtopic_position,
-                        &b.subtopic_slug,
-                        b.position,
-                        &b.title,
-                    ))
-            });
-            let version_ids: Vec<i32> = diesel::sql_query(
-                "SELECT mv.id AS id FROM measure_version mv
-                 JOIN measure m ON m.id = mv.measure_id
-                 JOIN subtopic s ON s.id = m.subtopic_id
-                 JOIN topic t ON t.id = s.topic_id
-                 WHERE mv.status = 'APPROVED' AND mv.published_at IS NOT NULL AND NOT m.retired
-                   AND t.slug <> $1
-                 ORDER BY mv.id",
-            )
-            .bind::<Text, _>(TESTING_SPACE_SLUG)
-            .load::<VersionId>(conn)?
-            .into_iter()
-            .map(|row| row.id)
-            .collect();
-            // In chunks, so no one query carries an unbounded array.
-            let mut measure_pages = Vec::with_capacity(version_ids.len());
-            for chunk in version_ids.chunks(2_000) {
-                measure_pages.extend(pages::measure_pages(conn, chunk)?);
-            }
-            let published = site_pages::published(conn)?;
-            let (introduction, site_pages): (Vec<_>, Vec<_>) = published
-                .into_iter()
-                .partition(|page| page.path == HOMEPAGE_PATH);
-            let redirects = crate::schema::redirect::table
-                .order(crate::schema::redirect::from_uri)
-                .select((
-                    crate::schema::redirect::from_uri,
-                    crate::schema::redirect::to_uri,
-                ))
-                .load(conn)?;
-            Ok(SiteSnapshot {
-                topics,
-                topic_pages,
-                latest_version_ids: measures.iter().map(|measure| measure.version_id).collect(),
-                measures,
-                measure_pages,
-                homepage_introduction: introduction.into_iter().next(),
-                site_pages,
-                corrections: site::corrections(conn)?,
-                redirects,
-                dashboards: crate::dashboards::Dashboards::load(conn)?,
-            })
+            let snapshot = outline(conn)?;
+            let mut pages = MeasurePages {
+                conn,
+                ids: &snapshot.measure_page_ids,
+                batch: batch.max(1),
+            };
+            let made = work(&snapshot, &mut pages)?;
+            Ok((snapshot, made))
         })
+}
+
+/// The snapshot and every measure page at once: for tests and tools on small sites.
+pub fn load(conn: &mut PgConnection) -> QueryResult<(SiteSnapshot, Vec<MeasurePage>)> {
+    read(conn, PAGE_BATCH, |snapshot, pages| {
+        let mut all = Vec::with_capacity(snapshot.measure_page_ids.len());
+        while let Some(batch) = pages.next_batch()? {
+            all.extend(batch);
+        }
+        Ok(all)
+    })
+}
+
+/// Everything but the measure pages.
+fn outline(conn: &mut PgConnection) -> QueryResult<SiteSnapshot> {
+    let topics = site::topic_summaries(conn)?;
+    let topic_pages: Vec<TopicPage> = diesel::sql_query(
+        "SELECT slug, title, description, additional_description, meta_description
+         FROM topic ORDER BY position, title",
+    )
+    .load(conn)?;
+    let mut measures: Vec<PublishedMeasure> = diesel::sql_query(PUBLISHED_MEASURES)
+        .bind::<Text, _>(TESTING_SPACE_SLUG)
+        .load(conn)?;
+    measures.sort_by(|a, b| {
+        (
+            &a.topic_slug,
+            a.subtopic_position,
+            &a.subtopic_slug,
+            a.position,
+            &a.title,
+        )
+            .cmp(&(
+                &b.topic_slug,
+                b.subtopic_position,
+                &b.subtopic_slug,
+                b.position,
+                &b.title,
+            ))
+    });
+    let measure_page_ids: Vec<i32> = diesel::sql_query(
+        "SELECT mv.id AS id FROM measure_version mv
+         JOIN measure m ON m.id = mv.measure_id
+         JOIN subtopic s ON s.id = m.subtopic_id
+         JOIN topic t ON t.id = s.topic_id
+         WHERE mv.status = 'APPROVED' AND mv.published_at IS NOT NULL AND NOT m.retired
+           AND t.slug <> $1
+         ORDER BY mv.id",
+    )
+    .bind::<Text, _>(TESTING_SPACE_SLUG)
+    .load::<VersionId>(conn)?
+    .into_iter()
+    .map(|row| row.id)
+    .collect();
+    let published = site_pages::published(conn)?;
+    let (introduction, site_pages): (Vec<_>, Vec<_>) = published
+        .into_iter()
+        .partition(|page| page.path == HOMEPAGE_PATH);
+    let redirects = crate::schema::redirect::table
+        .order(crate::schema::redirect::from_uri)
+        .select((
+            crate::schema::redirect::from_uri,
+            crate::schema::redirect::to_uri,
+        ))
+        .load(conn)?;
+    Ok(SiteSnapshot {
+        topics,
+        topic_pages,
+        latest_version_ids: measures.iter().map(|measure| measure.version_id).collect(),
+        measures,
+        measure_page_ids,
+        homepage_introduction: introduction.into_iter().next(),
+        site_pages,
+        corrections: site::corrections(conn)?,
+        redirects,
+        dashboards: crate::dashboards::Dashboards::load(conn)?,
+    })
 }
 
 #[derive(QueryableByName)]

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use almanac_site::{Site, SitePathError};
+use almanac_site::{Site, SiteError};
 use chrono::{DateTime, Utc};
 use git2::{
     Commit, Delta, ObjectType, Oid, PushOptions, RemoteCallbacks, Repository, Signature, Time, Tree,
@@ -130,7 +130,9 @@ pub enum GitError {
     #[error("“{0}” is both a file and a folder in the site")]
     PathConflict(String),
     #[error("the history holds a path the site refuses: {0}")]
-    Site(#[from] SitePathError),
+    Refused(SiteError),
+    #[error("the site: {0}")]
+    Site(#[from] SiteError),
     #[error("the history holds “{0}”, which is neither a file nor a folder")]
     NotAFile(String),
 }
@@ -362,7 +364,8 @@ impl GitHistory {
             match entry.kind() {
                 Some(ObjectType::Blob) => {
                     let blob = self.repo.find_blob(entry.id())?;
-                    site.add(path, blob.content().to_vec())?;
+                    site.add(path, blob.content().to_vec())
+                        .map_err(GitError::Refused)?;
                 }
                 Some(ObjectType::Tree) => {
                     let subtree = self.repo.find_tree(entry.id())?;
@@ -376,8 +379,8 @@ impl GitHistory {
 
     fn write_tree(&self, site: &Site) -> Result<Oid, GitError> {
         let mut root = BTreeMap::new();
-        for (path, file) in site.iter() {
-            let blob = self.repo.blob(&file.bytes)?;
+        for (path, _) in site.iter() {
+            let blob = self.repo.blob(&site.read(path)?)?;
             let mut parts: Vec<&str> = path.split('/').collect();
             let name = parts.pop().unwrap_or_default();
             let mut dir = &mut root;

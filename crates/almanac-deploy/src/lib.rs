@@ -86,7 +86,7 @@ pub use git::{
     BUILD_TRAILER, Change, ChangedFiles, CommitInfo, CommitOutcome, GitConfig, GitError,
     GitHistory, GitReport, PushError, PushReport,
 };
-pub use local::{LocalError, LocalFolder, LocalReport};
+pub use local::{LocalError, LocalFolder, LocalReport, Staging};
 pub use recorded::{Bucket, RecordedError, deploy_recorded};
 pub use s3::{
     BothError, BothReport, DeleteCap, DeployError, DeployOptions, DeployReport, Difference, Drift,

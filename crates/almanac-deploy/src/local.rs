@@ -14,12 +14,10 @@
 //! only folders inside `<root>/builds` whose names it made, and never follows a symlink.
 
 use std::fs::{self, File};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use almanac_site::Site;
-use rayon::prelude::*;
+use almanac_site::{Site, SiteError};
 
 const CURRENT: &str = "current";
 const CURRENT_NEW: &str = ".current-new";
@@ -40,6 +38,15 @@ pub enum LocalError {
     InvalidBuild(String),
     #[error("no kept build folder is called “{0}”")]
     NoSuchBuild(String),
+    #[error(transparent)]
+    Site(#[from] SiteError),
+}
+
+/// A new build's folder, and the folder of the build it replaces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Staging {
+    pub folder: PathBuf,
+    pub base: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -153,27 +160,59 @@ impl LocalFolder {
         Ok(builds.into_iter().map(|(_, name)| name).collect())
     }
 
-    /// Makes `current` hold `site`, written as build `build` (a build id). Does nothing when
-    /// the current folder already holds exactly these files.
-    pub fn deploy(&self, site: &Site, build: &str) -> Result<LocalReport, LocalError> {
-        let started = Instant::now();
-        let valid = !build.is_empty()
-            && build.len() <= 80
-            && build
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
-            && !build.starts_with('.');
-        if !valid {
-            return Err(LocalError::InvalidBuild(build.to_owned()));
-        }
+    /// Where build `build` should write its files so that [`LocalFolder::deploy`] can put
+    /// them in place without copying: a new staging folder, and the current build's folder
+    /// to hard-link unchanged files from.
+    pub fn staging(&self, build: &str) -> Result<Staging, LocalError> {
+        check_build_name(build)?;
         let builds_dir = self.root.join(BUILDS);
         create_dir_all(&builds_dir)?;
+        let folder = builds_dir.join(format!("{STAGING}{}", self.next_name(build)?));
+        remove_if_present(&folder)?;
+        let base = self.current()?.map(|name| builds_dir.join(name));
+        Ok(Staging { folder, base })
+    }
+
+    fn next_name(&self, build: &str) -> Result<String, LocalError> {
+        let next = self
+            .builds()?
+            .iter()
+            .filter_map(|name| sequence(name))
+            .max()
+            .unwrap_or(0)
+            + 1;
+        Ok(format!("{next:06}-{build}"))
+    }
+
+    /// Makes `current` hold `site`, as build `build` (a build id). A site written into this
+    /// folder's [`LocalFolder::staging`] is moved into place (and told its new folder); any
+    /// other is copied. Does nothing when the current folder already holds exactly these
+    /// files.
+    pub fn deploy(&self, site: &mut Site, build: &str) -> Result<LocalReport, LocalError> {
+        let started = Instant::now();
+        check_build_name(build)?;
+        let builds_dir = self.root.join(BUILDS);
+        create_dir_all(&builds_dir)?;
+        let staged_here = site
+            .folder()
+            .filter(|folder| {
+                folder.parent() == Some(builds_dir.as_path())
+                    && folder
+                        .file_name()
+                        .is_some_and(|name| name.to_string_lossy().starts_with(STAGING))
+            })
+            .map(Path::to_path_buf);
         let current = self.current()?;
         if let Some(name) = &current
             && holds(&builds_dir.join(name), site)?
         {
+            let folder = builds_dir.join(name);
+            if let Some(staging) = &staged_here {
+                remove_if_present(staging)?;
+                site.moved_to(&folder);
+            }
             return Ok(LocalReport {
-                folder: builds_dir.join(name),
+                folder,
                 changed: false,
                 files_written: 0,
                 files_linked: 0,
@@ -182,47 +221,33 @@ impl LocalFolder {
                 elapsed: started.elapsed(),
             });
         }
-        let next = self
-            .builds()?
-            .iter()
-            .filter_map(|name| sequence(name))
-            .max()
-            .unwrap_or(0)
-            + 1;
-        let name = format!("{next:06}-{build}");
-        let staging = builds_dir.join(format!("{STAGING}{name}"));
-        remove_if_present(&staging)?;
-        // Folders first (once each), then the files on every core: with a file per page,
-        // the writes are most of a local deploy.
-        let folders: std::collections::BTreeSet<PathBuf> = site
-            .iter()
-            .filter_map(|(path, _)| staging.join(path).parent().map(Path::to_path_buf))
-            .collect();
-        for folder in &folders {
-            create_dir_all(folder)?;
-        }
-        let previous = current.as_ref().map(|name| builds_dir.join(name));
-        let files: Vec<(&str, &almanac_site::SiteFile)> = site.iter().collect();
-        let outcomes = files
-            .par_iter()
-            .map(|(path, file)| self.place(previous.as_deref(), &staging, path, &file.bytes))
-            .collect::<Result<Vec<Placed>, LocalError>>()?;
-        let files_written = outcomes
-            .iter()
-            .filter(|placed| **placed == Placed::Written)
-            .count();
-        let bytes_written = files
-            .iter()
-            .zip(&outcomes)
-            .filter(|(_, placed)| **placed == Placed::Written)
-            .map(|((_, file), _)| file.bytes.len() as u64)
-            .sum();
-        create_dir_all(&staging)?;
+        let (staging, files_linked, bytes_linked) = match &staged_here {
+            Some(staging) => (staging.clone(), site.linked_files(), site.linked_bytes()),
+            None => {
+                let staging = self.staging(build)?;
+                let mut copy = Site::in_folder(&staging.folder, staging.base)?;
+                for (path, _) in site.iter() {
+                    copy.add(path, site.read(path)?.into_owned())?;
+                }
+                (staging.folder, copy.linked_files(), copy.linked_bytes())
+            }
+        };
         if self.fsync {
             sync_filesystem(&staging)?;
         }
+        let name = staging
+            .file_name()
+            .map(|name| {
+                name.to_string_lossy()
+                    .trim_start_matches(STAGING)
+                    .to_owned()
+            })
+            .unwrap_or_default();
         let folder = builds_dir.join(&name);
         rename(&staging, &folder)?;
+        if staged_here.is_some() {
+            site.moved_to(&folder);
+        }
         if self.fsync {
             sync_dir(&builds_dir)?;
         }
@@ -231,43 +256,12 @@ impl LocalFolder {
         Ok(LocalReport {
             folder,
             changed: true,
-            files_written,
-            files_linked: site.len() - files_written,
-            bytes_written,
+            files_written: site.len() - files_linked,
+            files_linked,
+            bytes_written: site.total_bytes() - bytes_linked,
             removed,
             elapsed: started.elapsed(),
         })
-    }
-
-    /// Puts one file into the staging folder: a hard link to the previous build's copy when
-    /// that holds the same bytes (a regular file only, never a symlink someone left there),
-    /// else a new file. Hard links are safe because no build folder is written after it is
-    /// made: each build writes into a fresh staging folder.
-    fn place(
-        &self,
-        previous: Option<&Path>,
-        staging: &Path,
-        path: &str,
-        bytes: &[u8],
-    ) -> Result<Placed, LocalError> {
-        let destination = staging.join(path);
-        let io = |source| LocalError::Io {
-            path: destination.clone(),
-            source,
-        };
-        if let Some(previous) = previous {
-            let old = previous.join(path);
-            let same = fs::symlink_metadata(&old)
-                .is_ok_and(|meta| meta.is_file() && meta.len() == bytes.len() as u64)
-                && fs::read(&old).is_ok_and(|old_bytes| old_bytes == bytes);
-            if same && fs::hard_link(&old, &destination).is_ok() {
-                return Ok(Placed::Linked);
-            }
-        }
-        File::create(&destination)
-            .and_then(|mut out| out.write_all(bytes))
-            .map_err(io)?;
-        Ok(Placed::Written)
     }
 
     /// Points `current` back at a kept build folder (a quick rollback).
@@ -328,12 +322,6 @@ fn sequence(name: &str) -> Option<u64> {
     number.parse().ok()
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Placed {
-    Written,
-    Linked,
-}
-
 /// Whether `folder` holds exactly the files of `site`, byte for byte.
 fn holds(folder: &Path, site: &Site) -> Result<bool, LocalError> {
     let mut found = Vec::new();
@@ -341,17 +329,36 @@ fn holds(folder: &Path, site: &Site) -> Result<bool, LocalError> {
     if found.len() != site.len() {
         return Ok(false);
     }
+    // A site written with `folder` as its base, every file linked from it, is the same.
+    if site.linked_files() == site.len() {
+        return Ok(found.iter().all(|path| site.contains(path)));
+    }
     for relative in found {
         let Some(file) = site.get(&relative) else {
             return Ok(false);
         };
         let path = folder.join(&relative);
         let bytes = fs::read(&path).map_err(|source| LocalError::Io { path, source })?;
-        if bytes != file.bytes {
+        if bytes.len() as u64 != file.size || *site.read(&relative)? != *bytes {
             return Ok(false);
         }
     }
     Ok(true)
+}
+
+/// Build ids name folders: letters, digits, '.', '_' and '-', not first '.', at most 80.
+fn check_build_name(build: &str) -> Result<(), LocalError> {
+    let valid = !build.is_empty()
+        && build.len() <= 80
+        && build
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+        && !build.starts_with('.');
+    if valid {
+        Ok(())
+    } else {
+        Err(LocalError::InvalidBuild(build.to_owned()))
+    }
 }
 
 fn collect_files(dir: &Path, prefix: &str, found: &mut Vec<String>) -> Result<(), LocalError> {

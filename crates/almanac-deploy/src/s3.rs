@@ -537,16 +537,24 @@ impl S3Target {
                 .partition(|step| step.kind != StepKind::Delete);
             let mut results = stream::iter(writes.into_iter().map(|step| {
                 let entry = &wanted.entries[&step.path];
-                let file = site.get(&step.path).expect("checked above");
+                let size = site.get(&step.path).expect("checked above").size;
                 async move {
                     let outcome = match step.kind {
-                        StepKind::Upload => {
-                            self.put(&step.path, &file.bytes, entry, &options.retry)
-                                .await
-                        }
+                        // Read as it is sent, so a deploy holds only the files in flight.
+                        StepKind::Upload => match site.read(&step.path) {
+                            Ok(bytes) => self.put(&step.path, &bytes, entry, &options.retry).await,
+                            Err(error) => Err(S3Error {
+                                operation: "upload (reading the built file)",
+                                bucket: self.bucket.clone(),
+                                key: step.path.clone(),
+                                attempts: 0,
+                                status: None,
+                                message: error.to_string(),
+                            }),
+                        },
                         _ => self.copy_headers(&step.path, entry, &options.retry).await,
                     };
-                    (vec![step], file.bytes.len() as u64, outcome)
+                    (vec![step], size, outcome)
                 }
             }))
             .buffer_unordered(concurrency)
@@ -780,8 +788,8 @@ impl S3Target {
         let expected_md5 = |path: &str| {
             options
                 .site
-                .and_then(|site| site.get(path))
-                .map(|file| hex(&Md5::digest(&file.bytes)))
+                .and_then(|site| site.read(path).ok())
+                .map(|bytes| hex(&Md5::digest(&bytes)))
         };
         let mut changed: BTreeMap<String, Vec<Difference>> = BTreeMap::new();
         for (path, entry, object) in &present {

@@ -39,10 +39,10 @@ fn files(dir: &Path) -> Vec<(String, String)> {
 
 fn expected(site: &Site) -> Vec<(String, String)> {
     site.iter()
-        .map(|(path, file)| {
+        .map(|(path, _)| {
             (
                 path.to_owned(),
-                String::from_utf8(file.bytes.clone()).unwrap(),
+                String::from_utf8(site.read(path).unwrap().into_owned()).unwrap(),
             )
         })
         .collect()
@@ -59,12 +59,12 @@ fn each_build_is_swapped_in_whole_and_old_ones_are_pruned_inside_the_folder_only
     let root = outer.path().join("site");
     let target = LocalFolder::new(&root).keep(2);
 
-    let v1 = site(&[
+    let mut v1 = site(&[
         ("index.html", "v1"),
         ("health/index.html", "health"),
         ("assets/site-0123abcd.css", "body{}"),
     ]);
-    let first = target.deploy(&v1, "build-1").unwrap();
+    let first = target.deploy(&mut v1, "build-1").unwrap();
     assert!(first.changed);
     assert_eq!(first.files_written, 3);
     assert_eq!(files(&target.current_path()), expected(&v1));
@@ -77,7 +77,7 @@ fn each_build_is_swapped_in_whole_and_old_ones_are_pruned_inside_the_folder_only
     );
 
     // Unchanged: nothing written, same folder.
-    let same = target.deploy(&v1, "build-2").unwrap();
+    let same = target.deploy(&mut v1, "build-2").unwrap();
     assert!(!same.changed);
     assert_eq!(same.files_written, 0);
     assert_eq!(target.builds().unwrap(), ["000001-build-1"]);
@@ -85,13 +85,13 @@ fn each_build_is_swapped_in_whole_and_old_ones_are_pruned_inside_the_folder_only
     std::os::unix::fs::symlink(&neighbour, root.join("builds/000001-build-1/health/escape"))
         .unwrap();
 
-    let v2 = site(&[
+    let mut v2 = site(&[
         ("index.html", "v2"),
         ("crime/index.html", "crime"),
         ("assets/site-0123abcd.css", "body{}"),
         ("health/escape", "not the symlink's target"),
     ]);
-    let second = target.deploy(&v2, "build-3").unwrap();
+    let second = target.deploy(&mut v2, "build-3").unwrap();
     assert!(second.changed);
     assert_eq!(
         (second.files_written, second.files_linked),
@@ -114,8 +114,8 @@ fn each_build_is_swapped_in_whole_and_old_ones_are_pruned_inside_the_folder_only
         ["000001-build-1", "000002-build-3"]
     );
 
-    let v3 = site(&[("index.html", "v3")]);
-    let third = target.deploy(&v3, "build-4").unwrap();
+    let mut v3 = site(&[("index.html", "v3")]);
+    let third = target.deploy(&mut v3, "build-4").unwrap();
     assert_eq!(third.removed, ["000001-build-1"]);
     assert_eq!(
         target.builds().unwrap(),
@@ -166,13 +166,13 @@ fn a_crashed_staging_folder_is_cleaned_and_foreign_layouts_are_refused() {
         "half",
     )
     .unwrap();
-    let v1 = site(&[("index.html", "v1")]);
-    target.deploy(&v1, "build-1").unwrap();
+    let mut v1 = site(&[("index.html", "v1")]);
+    target.deploy(&mut v1, "build-1").unwrap();
     assert_eq!(target.builds().unwrap(), ["000001-build-1"]);
     assert_eq!(fs::read_dir(root.join("builds")).unwrap().count(), 1);
 
     assert!(matches!(
-        target.deploy(&v1, "../escape"),
+        target.deploy(&mut v1, "../escape"),
         Err(LocalError::InvalidBuild(_))
     ));
 
@@ -180,10 +180,54 @@ fn a_crashed_staging_folder_is_cleaned_and_foreign_layouts_are_refused() {
     let other = outer.path().join("other");
     fs::create_dir_all(other.join("current")).unwrap();
     fs::write(other.join("current/index.html"), "hand-made").unwrap();
-    let error = LocalFolder::new(&other).deploy(&v1, "b").unwrap_err();
+    let error = LocalFolder::new(&other).deploy(&mut v1, "b").unwrap_err();
     assert!(matches!(error, LocalError::NotOurs(_)), "{error}");
     assert_eq!(
         fs::read_to_string(other.join("current/index.html")).unwrap(),
         "hand-made"
+    );
+}
+
+/// The site build writes straight into the staging folder the target gives it: the deploy
+/// moves that folder into place, links what did not change, and tells the site where it is.
+#[test]
+fn a_site_written_into_the_staging_folder_is_moved_into_place_not_copied() {
+    let outer = tempfile::tempdir().unwrap();
+    let target = LocalFolder::new(outer.path().join("site")).fsync(false);
+    let build = |name: &str, files: &[(&str, &str)]| {
+        let staging = target.staging(name).unwrap();
+        let mut site = Site::in_folder(&staging.folder, staging.base).unwrap();
+        for (path, text) in files {
+            site.add(*path, text.as_bytes().to_vec()).unwrap();
+        }
+        site
+    };
+
+    let mut first = build("one", &[("index.html", "v1"), ("a/b.csv", "x,y")]);
+    let report = target.deploy(&mut first, "one").unwrap();
+    assert_eq!((report.files_written, report.files_linked), (2, 0));
+    assert_eq!(first.folder(), Some(report.folder.as_path()));
+    assert_eq!(first.read("a/b.csv").unwrap().as_ref(), b"x,y");
+    assert_eq!(files(&target.current_path()), expected(&first));
+
+    let mut second = build("two", &[("index.html", "v2"), ("a/b.csv", "x,y")]);
+    let report = target.deploy(&mut second, "two").unwrap();
+    assert_eq!((report.files_written, report.files_linked), (1, 1));
+    assert_eq!(report.bytes_written, 2);
+    assert_eq!(files(&target.current_path()), expected(&second));
+
+    // The same site again: its staging folder goes, and `current` stays.
+    let mut again = build("three", &[("index.html", "v2"), ("a/b.csv", "x,y")]);
+    let report = target.deploy(&mut again, "three").unwrap();
+    assert!(!report.changed);
+    assert_eq!(target.builds().unwrap(), ["000001-one", "000002-two"]);
+    assert_eq!(again.folder(), Some(report.folder.as_path()));
+    assert_eq!(again.read("index.html").unwrap().as_ref(), b"v2");
+    assert_eq!(
+        fs::read_dir(outer.path().join("site/builds"))
+            .unwrap()
+            .count(),
+        2,
+        "no staging folder is left"
     );
 }

@@ -126,7 +126,7 @@ async fn a_full_deploy_fills_both_buckets_and_a_redeploy_sends_nothing() {
         );
         for (path, file) in site.iter() {
             let (bytes, content_type, cache_control) = object(bucket, path).await.unwrap();
-            assert_eq!(bytes, file.bytes, "{path}");
+            assert_eq!(bytes, site.read(path).unwrap().as_ref(), "{path}");
             assert_eq!(content_type, file.content_type, "{path}");
             assert_eq!(cache_control, file.cache_control, "{path}");
         }
@@ -171,11 +171,11 @@ async fn one_changed_page_uploads_that_object_only_and_a_header_change_is_a_copy
         .unwrap();
 
     let mut after = Site::new();
-    for (path, file) in before.iter() {
+    for (path, _) in before.iter() {
         let bytes = if path == "health/smoking/latest/index.html" {
             b"<h1>Smoking, corrected</h1>".to_vec()
         } else {
-            file.bytes.clone()
+            before.read(path).unwrap().into_owned()
         };
         after.add(path, bytes).unwrap();
     }
@@ -253,8 +253,9 @@ async fn removed_pages_are_deleted_from_both_buckets_within_the_cap() {
 
     let without = |gone: &[&str]| {
         let mut site = Site::new();
-        for (path, file) in full.iter().filter(|(path, _)| !gone.contains(path)) {
-            site.add(path, file.bytes.clone()).unwrap();
+        for (path, _) in full.iter().filter(|(path, _)| !gone.contains(path)) {
+            site.add(path, full.read(path).unwrap().into_owned())
+                .unwrap();
         }
         site
     };
@@ -348,8 +349,8 @@ async fn a_deploy_stopped_midway_is_repaired_by_the_next_one() {
 
     // v2 changes every page, adds two, and drops one.
     let mut v2 = Site::new();
-    for (path, file) in v1.iter().filter(|(path, _)| *path != "work/index.html") {
-        let mut bytes = file.bytes.clone();
+    for (path, _) in v1.iter().filter(|(path, _)| *path != "work/index.html") {
+        let mut bytes = v1.read(path).unwrap().into_owned();
         bytes.extend_from_slice(b" v2");
         v2.add(path, bytes).unwrap();
     }
@@ -424,8 +425,8 @@ async fn slow_downs_are_retried_and_a_failed_deploy_records_its_progress() {
     // A storm that outlasts the retries: the deploy fails after some uploads, and what it
     // did is recorded, so only the rest is pending.
     let mut v2 = Site::new();
-    for (path, file) in v1.iter() {
-        let mut bytes = file.bytes.clone();
+    for (path, _) in v1.iter() {
+        let mut bytes = v1.read(path).unwrap().into_owned();
         bytes.extend_from_slice(b" v2");
         v2.add(path, bytes).unwrap();
     }
@@ -781,8 +782,10 @@ async fn large_sites_are_listed_page_by_page_and_deleted_in_batches() {
     assert_no_drift(&bucket, &Manifest::of(&big), &big).await;
 
     let mut small = Site::new();
-    for (path, file) in big.iter().take(300) {
-        small.add(path, file.bytes.clone()).unwrap();
+    for (path, _) in big.iter().take(300) {
+        small
+            .add(path, big.read(path).unwrap().into_owned())
+            .unwrap();
     }
     let report = deploy(
         conn,

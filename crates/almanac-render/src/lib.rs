@@ -10,7 +10,7 @@ use askama::Template;
 mod measure;
 mod site_build;
 
-pub use site_build::{SiteError, render_site};
+pub use site_build::{SiteError, SiteRender, render_site};
 
 pub use measure::{
     MeasureFile, PageAddress, TextSection, dimension_stems, measure_file, measure_files,

@@ -1,6 +1,9 @@
 //! The whole public site from one snapshot: a pure function, so the same database always
-//! gives byte-identical files (nothing here reads the clock or the disk). Pages render in
-//! parallel across cores; the result is ordered by path, so the order of work never shows.
+//! gives byte-identical files (nothing here reads the clock or the disk). Measure pages come
+//! in batches and render in parallel across cores; the site is ordered by path, so the order
+//! of work never shows.
+
+use std::collections::HashSet;
 
 use askama::Template;
 use rayon::prelude::*;
@@ -18,61 +21,125 @@ pub enum SiteError {
     #[error(transparent)]
     Render(#[from] RenderError),
     #[error(transparent)]
-    Path(#[from] almanac_site::SitePathError),
+    Output(#[from] almanac_site::SiteError),
 }
 
-/// Every page of the site (not the assets or the source uploads, which the build adds from
-/// files): homepage, topic pages, each published version of each measure at its version's
-/// address and the newest again at `latest`, with their figure files, the site's own pages,
-/// corrections, the dashboards, search, redirects, 404, sitemap and robots.txt.
-pub fn render_site(snapshot: &SiteSnapshot, settings: &SiteSettings) -> Result<Site, SiteError> {
-    let mut site = Site::new();
-    site.add(
-        "index.html",
-        crate::homepage(
-            &snapshot.topics,
-            snapshot.homepage_introduction.as_ref(),
-            Mode::Published,
+/// Renders every page of the site (not the assets or the source uploads, which the build
+/// adds from files) into a [`Site`]: each published version of each measure at its
+/// version's address and the newest again at `latest`, with their figure files, batch by
+/// batch ([`SiteRender::measure_pages`]); then ([`SiteRender::finish`]) the homepage, topic
+/// pages, the site's own pages, corrections, the dashboards, search, redirects, 404, sitemap
+/// and robots.txt.
+pub struct SiteRender<'a> {
+    snapshot: &'a SiteSnapshot,
+    settings: &'a SiteSettings,
+    /// Pages marked `noindex`, left out of the sitemap.
+    unlisted: HashSet<String>,
+}
+
+impl<'a> SiteRender<'a> {
+    pub fn new(snapshot: &'a SiteSnapshot, settings: &'a SiteSettings) -> SiteRender<'a> {
+        SiteRender {
+            snapshot,
             settings,
-        )?
-        .into_bytes(),
-    )?;
-    for (path, html) in topic_pages(snapshot, settings)? {
-        site.add(path, html.into_bytes())?;
-    }
-    // Measure pages are most of the work: render them on every core, then add in order.
-    let rendered: Vec<Result<Outputs, RenderError>> = snapshot
-        .measure_pages
-        .par_iter()
-        .map(|page| measure_outputs(page, snapshot.is_latest(page), settings))
-        .collect();
-    for outputs in rendered {
-        for (path, bytes) in outputs? {
-            site.add(path, bytes)?;
+            unlisted: HashSet::new(),
         }
     }
-    for page in &snapshot.site_pages {
+
+    /// Renders a batch of measure pages, on every core, into `site`.
+    pub fn measure_pages(
+        &mut self,
+        pages: &[MeasurePage],
+        site: &mut Site,
+    ) -> Result<(), SiteError> {
+        let site_ref = &*site;
+        let prepared: Vec<Result<Vec<(almanac_site::Prepared, bool)>, SiteError>> = pages
+            .par_iter()
+            .map(|page| {
+                measure_outputs(page, self.snapshot.is_latest(page), self.settings)?
+                    .into_iter()
+                    .map(|(path, bytes)| {
+                        let unlisted = path.ends_with("index.html") && is_noindex(&bytes);
+                        Ok((site_ref.prepare(path, bytes)?, unlisted))
+                    })
+                    .collect()
+            })
+            .collect();
+        for outputs in prepared {
+            for (file, unlisted) in outputs? {
+                if unlisted {
+                    self.unlisted.insert(file.path().to_owned());
+                }
+                site.insert(file)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Renders the pages made from the whole site: everything but the measure pages.
+    pub fn finish(mut self, site: &mut Site) -> Result<(), SiteError> {
+        let (snapshot, settings) = (self.snapshot, self.settings);
         site.add(
-            format!("{}/index.html", page.path),
-            crate::site_page(page, Mode::Published, settings)?.into_bytes(),
+            "index.html",
+            crate::homepage(
+                &snapshot.topics,
+                snapshot.homepage_introduction.as_ref(),
+                Mode::Published,
+                settings,
+            )?
+            .into_bytes(),
         )?;
+        for (path, html) in topic_pages(snapshot, settings)? {
+            site.add(path, html.into_bytes())?;
+        }
+        for page in &snapshot.site_pages {
+            site.add(
+                format!("{}/index.html", page.path),
+                crate::site_page(page, Mode::Published, settings)?.into_bytes(),
+            )?;
+        }
+        site.add(
+            "corrections/index.html",
+            crate::corrections_page(&snapshot.corrections, Mode::Published, settings)?.into_bytes(),
+        )?;
+        for (path, html) in crate::dashboards::dashboard_site_pages(&snapshot.dashboards, settings)?
+        {
+            site.add(path, html.into_bytes())?;
+        }
+        site.add("search/index.html", search_page(settings)?.into_bytes())?;
+        site.add("search/index.json", search_index(snapshot))?;
+        for (from, to) in redirected_pages(site, &snapshot.redirects) {
+            self.unlisted.insert(from.clone());
+            site.add(from, redirect_page(&to, settings)?.into_bytes())?;
+        }
+        site.add("404.html", not_found_page(settings)?.into_bytes())?;
+        site.add("robots.txt", robots(settings).into_bytes())?;
+        site.add(
+            "sitemap.xml",
+            sitemap(site, &self.unlisted, settings).into_bytes(),
+        )?;
+        Ok(())
     }
-    site.add(
-        "corrections/index.html",
-        crate::corrections_page(&snapshot.corrections, Mode::Published, settings)?.into_bytes(),
-    )?;
-    for (path, html) in crate::dashboards::dashboard_site_pages(&snapshot.dashboards, settings)? {
-        site.add(path, html.into_bytes())?;
-    }
-    site.add("search/index.html", search_page(settings)?.into_bytes())?;
-    site.add("search/index.json", search_index(snapshot))?;
-    for (from, to) in redirected_pages(&site, &snapshot.redirects) {
-        site.add(from, redirect_page(&to, settings)?.into_bytes())?;
-    }
-    site.add("404.html", not_found_page(settings)?.into_bytes())?;
-    site.add("robots.txt", robots(settings).into_bytes())?;
-    site.add("sitemap.xml", sitemap(&site, settings).into_bytes())?;
+}
+
+/// The whole site in memory at once: for tests and small sites.
+pub fn render_site(
+    snapshot: &SiteSnapshot,
+    pages: &[MeasurePage],
+    settings: &SiteSettings,
+) -> Result<Site, SiteError> {
+    let mut site = Site::new();
+    let mut render = SiteRender::new(snapshot, settings);
+    render.measure_pages(pages, &mut site)?;
+    render.finish(&mut site)?;
     Ok(site)
+}
+
+/// Whether a page asks not to be indexed: the robots meta is in the head, so only that is
+/// looked through.
+fn is_noindex(html: &[u8]) -> bool {
+    let head = memchr::memmem::find(html, b"</head>").map_or(html, |end| &html[..end]);
+    memchr::memmem::find(head, br#"<meta name="robots" content="noindex">"#).is_some()
 }
 
 /// Files by path, as one page's rendering produces them.
@@ -320,19 +387,17 @@ fn robots(settings: &SiteSettings) -> String {
     )
 }
 
-/// Every indexable page: pages without `noindex`, by their folder address.
-fn sitemap(site: &Site, settings: &SiteSettings) -> String {
+/// Every indexable page (not `unlisted`), by its folder address.
+fn sitemap(site: &Site, unlisted: &HashSet<String>, settings: &SiteSettings) -> String {
     let mut xml = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
          <urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
     );
-    for (path, file) in site.iter() {
+    for (path, _) in site.iter() {
         let Some(folder) = path.strip_suffix("index.html") else {
             continue;
         };
-        let indexable = !String::from_utf8_lossy(&file.bytes)
-            .contains("<meta name=\"robots\" content=\"noindex\">");
-        if indexable {
+        if !unlisted.contains(path) {
             xml.push_str(&format!(
                 "  <url><loc>{}/{}</loc></url>\n",
                 xml_escape(&settings.public_url),

@@ -1,7 +1,8 @@
 //! The built site as data, shared by the renderer that makes it and the targets that deploy
 //! it (a local folder, S3 buckets, a git history).
 //!
-//! - [`Site`]: every output file by path, with its content type and cache rule;
+//! - [`Site`]: every output file by path, with its content type and cache rule, its bytes in
+//!   memory or in a folder;
 //! - [`Manifest`]: what a deployed copy holds (path → SHA-256, size, headers), so a deploy
 //!   sends only what changed;
 //! - [`ManifestDiff`]: the uploads, header-only updates and deletes between two manifests, in
@@ -12,5 +13,5 @@ mod site;
 
 pub use manifest::{DeployStep, Manifest, ManifestDiff, ManifestEntry, Phase, StepKind};
 pub use site::{
-    Site, SiteFile, SitePathError, cache_control_for, content_type_for, is_fingerprinted,
+    Prepared, Site, SiteError, SiteFile, cache_control_for, content_type_for, is_fingerprinted,
 };

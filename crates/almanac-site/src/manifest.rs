@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::site::{Site, is_fingerprinted};
 
@@ -28,13 +27,11 @@ impl Manifest {
         let entries = site
             .iter()
             .map(|(path, file)| {
-                let digest = Sha256::digest(&file.bytes);
-                let sha256 = digest.iter().map(|byte| format!("{byte:02x}")).collect();
                 (
                     path.to_owned(),
                     ManifestEntry {
-                        sha256,
-                        size: file.bytes.len() as u64,
+                        sha256: file.sha256_hex(),
+                        size: file.size,
                         content_type: file.content_type.to_owned(),
                         cache_control: file.cache_control.to_owned(),
                     },

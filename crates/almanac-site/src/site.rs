@@ -1,38 +1,165 @@
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
-/// One output file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+use sha2::{Digest, Sha256};
+
+/// What the site knows of one output file; its bytes are read with [`Site::read`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SiteFile {
-    pub bytes: Vec<u8>,
+    pub size: u64,
+    pub sha256: [u8; 32],
     pub content_type: &'static str,
     pub cache_control: &'static str,
 }
 
-/// Every file of a built site, by path relative to the site root (`index.html`,
-/// `health/index.html`, `assets/site-3f2a9c1b.css`), in path order.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Site {
-    files: BTreeMap<String, SiteFile>,
+impl SiteFile {
+    /// Lower-case hex of [`SiteFile::sha256`].
+    pub fn sha256_hex(&self) -> String {
+        self.sha256
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect()
+    }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SitePathError {
+/// Every file of a built site, by path relative to the site root (`index.html`,
+/// `health/index.html`, `assets/site-3f2a9c1b.css`), in path order.
+///
+/// The bytes live either in memory ([`Site::new`]: tests, a rollback's site read back from
+/// git) or in a folder ([`Site::in_folder`]: the site build). A folder site writes each file
+/// as it is added and keeps only this index, so a build's memory does not grow with the
+/// bytes of the site.
+#[derive(Debug, Default)]
+pub struct Site {
+    files: BTreeMap<String, SiteFile>,
+    store: Store,
+    /// Files hard-linked from the base folder instead of written, and their bytes.
+    linked: usize,
+    linked_bytes: u64,
+}
+
+#[derive(Debug)]
+enum Store {
+    Memory(BTreeMap<String, Vec<u8>>),
+    Folder {
+        root: PathBuf,
+        /// An earlier build's folder: a file with the same bytes there is hard-linked from
+        /// it instead of written again.
+        base: Option<PathBuf>,
+    },
+}
+
+impl Default for Store {
+    fn default() -> Store {
+        Store::Memory(BTreeMap::new())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SiteError {
     /// Two parts of the renderer made the same file: a bug, never something to overwrite.
     #[error("two outputs write {0}")]
     Duplicate(String),
     /// Absolute, empty, `..` or backslash paths could escape the output folder.
     #[error("unsafe output path “{0}”")]
     Unsafe(String),
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the site has no file {0}")]
+    Missing(String),
+}
+
+/// A file written (or, in memory, held) but not yet in the index: made on any thread by
+/// [`Site::prepare`], added on one by [`Site::insert`].
+#[derive(Debug)]
+pub struct Prepared {
+    path: String,
+    file: SiteFile,
+    /// The bytes of a memory site; a folder site has already written them.
+    bytes: Option<Vec<u8>>,
+    linked: bool,
+}
+
+/// Two sites are equal when they hold the same paths with the same bytes (by SHA-256),
+/// wherever the bytes are kept.
+impl PartialEq for Site {
+    fn eq(&self, other: &Site) -> bool {
+        self.files == other.files
+    }
+}
+
+impl Prepared {
+    pub fn path(&self) -> &str {
+        &self.path
+    }
 }
 
 impl Site {
+    /// A site held in memory.
     pub fn new() -> Site {
         Site::default()
     }
 
+    /// A site written into `root`, a folder that must not exist yet (its parent is made).
+    /// With a `base` folder, files whose bytes are the same there are hard-linked from it:
+    /// safe only because no build folder is written after it is made.
+    pub fn in_folder(root: impl Into<PathBuf>, base: Option<PathBuf>) -> Result<Site, SiteError> {
+        let root = root.into();
+        if let Some(parent) = root.parent() {
+            create_dir_all(parent)?;
+        }
+        fs::create_dir(&root).map_err(|source| SiteError::Io {
+            path: root.clone(),
+            source,
+        })?;
+        Ok(Site {
+            files: BTreeMap::new(),
+            store: Store::Folder { root, base },
+            linked: 0,
+            linked_bytes: 0,
+        })
+    }
+
+    /// The folder holding the files, for a folder site.
+    pub fn folder(&self) -> Option<&Path> {
+        match &self.store {
+            Store::Memory(_) => None,
+            Store::Folder { root, .. } => Some(root),
+        }
+    }
+
+    /// Tells a folder site that its folder was renamed (by the local deploy) to `root`.
+    pub fn moved_to(&mut self, root: impl Into<PathBuf>) {
+        if let Store::Folder { root: old, .. } = &mut self.store {
+            *old = root.into();
+        }
+    }
+
+    /// How many files were hard-linked from the base folder rather than written.
+    pub fn linked_files(&self) -> usize {
+        self.linked
+    }
+
+    /// The bytes of the files hard-linked from the base folder.
+    pub fn linked_bytes(&self) -> u64 {
+        self.linked_bytes
+    }
+
     /// Adds a file, with the content type and cache rule its path calls for.
-    pub fn add(&mut self, path: impl Into<String>, bytes: Vec<u8>) -> Result<(), SitePathError> {
-        let path = path.into();
+    pub fn add(&mut self, path: impl Into<String>, bytes: Vec<u8>) -> Result<(), SiteError> {
+        let prepared = self.prepare(path.into(), bytes)?;
+        self.insert(prepared)
+    }
+
+    /// Checks the path, hashes the bytes and, for a folder site, writes them: the part of
+    /// adding a file that can run on many threads at once.
+    pub fn prepare(&self, path: String, bytes: Vec<u8>) -> Result<Prepared, SiteError> {
         if path.is_empty()
             || path.starts_with('/')
             || path.contains('\\')
@@ -40,17 +167,46 @@ impl Site {
                 .split('/')
                 .any(|part| part.is_empty() || part == "." || part == "..")
         {
-            return Err(SitePathError::Unsafe(path));
-        }
-        if self.files.contains_key(&path) {
-            return Err(SitePathError::Duplicate(path));
+            return Err(SiteError::Unsafe(path));
         }
         let file = SiteFile {
+            size: bytes.len() as u64,
+            sha256: Sha256::digest(&bytes).into(),
             content_type: content_type_for(&path),
             cache_control: cache_control_for(&path),
-            bytes,
         };
-        self.files.insert(path, file);
+        match &self.store {
+            Store::Memory(_) => Ok(Prepared {
+                path,
+                file,
+                bytes: Some(bytes),
+                linked: false,
+            }),
+            Store::Folder { root, base } => {
+                let linked = write_file(root, base.as_deref(), &path, &bytes)?;
+                Ok(Prepared {
+                    path,
+                    file,
+                    bytes: None,
+                    linked,
+                })
+            }
+        }
+    }
+
+    /// Adds a prepared file to the index; a path already there is an error.
+    pub fn insert(&mut self, prepared: Prepared) -> Result<(), SiteError> {
+        if self.files.contains_key(&prepared.path) {
+            return Err(SiteError::Duplicate(prepared.path));
+        }
+        if let (Store::Memory(bytes), Some(held)) = (&mut self.store, prepared.bytes) {
+            bytes.insert(prepared.path.clone(), held);
+        }
+        if prepared.linked {
+            self.linked += 1;
+            self.linked_bytes += prepared.file.size;
+        }
+        self.files.insert(prepared.path, prepared.file);
         Ok(())
     }
 
@@ -60,6 +216,25 @@ impl Site {
 
     pub fn contains(&self, path: &str) -> bool {
         self.files.contains_key(path)
+    }
+
+    /// The bytes of a file: borrowed from memory, or read from the folder.
+    pub fn read(&self, path: &str) -> Result<Cow<'_, [u8]>, SiteError> {
+        match &self.store {
+            Store::Memory(bytes) => bytes
+                .get(path)
+                .map(|bytes| Cow::Borrowed(bytes.as_slice()))
+                .ok_or_else(|| SiteError::Missing(path.to_owned())),
+            Store::Folder { root, .. } => {
+                if !self.files.contains_key(path) {
+                    return Err(SiteError::Missing(path.to_owned()));
+                }
+                let full = root.join(path);
+                fs::read(&full)
+                    .map(Cow::Owned)
+                    .map_err(|source| SiteError::Io { path: full, source })
+            }
+        }
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, &SiteFile)> {
@@ -75,22 +250,55 @@ impl Site {
     }
 
     pub fn total_bytes(&self) -> u64 {
-        self.files
-            .values()
-            .map(|file| file.bytes.len() as u64)
-            .sum()
+        self.files.values().map(|file| file.size).sum()
     }
 
-    /// Adds every file of `other`; a path in both is an error.
-    pub fn merge(&mut self, other: Site) -> Result<(), SitePathError> {
-        for (path, file) in other.files {
-            if self.files.contains_key(&path) {
-                return Err(SitePathError::Duplicate(path));
-            }
-            self.files.insert(path, file);
+    /// Adds every file of `other` (a small site: the assets, a test's pages); a path in
+    /// both is an error.
+    pub fn merge(&mut self, other: Site) -> Result<(), SiteError> {
+        for (path, _) in other.iter() {
+            let bytes = other.read(path)?.into_owned();
+            self.add(path, bytes)?;
         }
         Ok(())
     }
+}
+
+/// Writes one file of a folder site, or hard-links the base folder's copy when that holds the
+/// same bytes (a regular file only, never a symlink someone left there). True when linked.
+fn write_file(
+    root: &Path,
+    base: Option<&Path>,
+    path: &str,
+    bytes: &[u8],
+) -> Result<bool, SiteError> {
+    let destination = root.join(path);
+    if let Some(parent) = destination.parent() {
+        create_dir_all(parent)?;
+    }
+    if let Some(base) = base {
+        let old = base.join(path);
+        let same = fs::symlink_metadata(&old)
+            .is_ok_and(|meta| meta.is_file() && meta.len() == bytes.len() as u64)
+            && fs::read(&old).is_ok_and(|old_bytes| old_bytes == bytes);
+        if same && fs::hard_link(&old, &destination).is_ok() {
+            return Ok(true);
+        }
+    }
+    File::create(&destination)
+        .and_then(|mut out| out.write_all(bytes))
+        .map_err(|source| SiteError::Io {
+            path: destination,
+            source,
+        })?;
+    Ok(false)
+}
+
+fn create_dir_all(path: &Path) -> Result<(), SiteError> {
+    fs::create_dir_all(path).map_err(|source| SiteError::Io {
+        path: path.to_owned(),
+        source,
+    })
 }
 
 /// The `Content-Type` of a file, by extension.
@@ -164,16 +372,51 @@ mod tests {
     fn unsafe_and_duplicate_paths_are_refused() {
         let mut site = Site::new();
         for path in ["", "/index.html", "a/../b", "a//b", "a\\b", "./a"] {
-            assert_eq!(
-                site.add(path, Vec::new()),
-                Err(SitePathError::Unsafe(path.to_owned()))
+            assert!(
+                matches!(site.add(path, Vec::new()), Err(SiteError::Unsafe(unsafe_path)) if unsafe_path == path)
             );
         }
         site.add("a.html", Vec::new()).unwrap();
-        assert_eq!(
+        assert!(matches!(
             site.add("a.html", Vec::new()),
-            Err(SitePathError::Duplicate("a.html".into()))
+            Err(SiteError::Duplicate(path)) if path == "a.html"
+        ));
+    }
+
+    #[test]
+    fn a_folder_site_writes_each_file_and_keeps_only_its_index() {
+        let temp = tempfile::tempdir().unwrap();
+        let mut first = Site::in_folder(temp.path().join("one"), None).unwrap();
+        first.add("index.html", b"<p>home".to_vec()).unwrap();
+        first.add("a/b/page.html", b"<p>page".to_vec()).unwrap();
+        assert_eq!(
+            fs::read(temp.path().join("one/a/b/page.html")).unwrap(),
+            b"<p>page"
         );
+        assert_eq!(first.read("index.html").unwrap().as_ref(), b"<p>home");
+        assert!(matches!(
+            first.read("nope.html"),
+            Err(SiteError::Missing(_))
+        ));
+        assert_eq!(first.total_bytes(), 14);
+
+        // The next build links what did not change from the first, and writes the rest.
+        let base = Some(temp.path().join("one"));
+        let mut second = Site::in_folder(temp.path().join("two"), base).unwrap();
+        second.add("index.html", b"<p>home".to_vec()).unwrap();
+        second.add("a/b/page.html", b"<p>changed".to_vec()).unwrap();
+        assert_eq!(second.linked_files(), 1);
+        assert_eq!(second.get("index.html"), first.get("index.html"));
+        assert_eq!(
+            fs::read(temp.path().join("one/a/b/page.html")).unwrap(),
+            b"<p>page",
+            "the base folder is never written"
+        );
+        // A folder that exists already is refused: it may hold another build's files.
+        assert!(matches!(
+            Site::in_folder(temp.path().join("two"), None),
+            Err(SiteError::Io { .. })
+        ));
     }
 
     #[test]

@@ -33,5 +33,7 @@ pub async fn seeded_site(
         govuk_dir: root().join("node_modules/govuk-frontend/dist/govuk"),
         static_dir: root().join("static"),
         uploads: store,
+        // Several batches even on a small site: the batch edges are where streaming breaks.
+        page_batch: 7,
     }
 }
