@@ -32,7 +32,7 @@ use almanac_content::dashboards::{
     MeasureVersionRef, TopicGroup, by_month, weekly_publications,
 };
 use almanac_content::pages::MeasurePage;
-use almanac_content::snapshot::{MeasurePages, PAGE_BATCH, SiteSnapshot};
+use almanac_content::snapshot::{PAGE_BATCH, PageReader, SiteSnapshot};
 use almanac_figures::{SpecialValue, Table, TableRow, TableValue};
 use almanac_render::SiteSettings;
 
@@ -301,7 +301,7 @@ impl Exporter {
     fn write_content(
         &self,
         snapshot: &SiteSnapshot,
-        pages: &mut MeasurePages<'_>,
+        pages: &mut PageReader<'_>,
         settings: &SiteSettings,
     ) -> Result<()> {
         // The folder of every page, as the site build's paths (`a/b/`, "" for the homepage),
@@ -354,7 +354,13 @@ impl Exporter {
 
         self.corrections(snapshot)?;
         folders.insert("corrections/".to_owned());
-        for folder in self.dashboards(&snapshot.dashboards)? {
+        // The outline's ethnic groups come without their dimensions: load them (the export
+        // holds them all, as Hugo will).
+        let mut dashboards = snapshot.dashboards.clone();
+        for group in &mut dashboards.ethnic_groups {
+            pages.load_ethnic_group_topics(group)?;
+        }
+        for folder in self.dashboards(&dashboards)? {
             folders.insert(folder);
         }
         self.page(

@@ -143,6 +143,17 @@ pub async fn build_site_into(
             count += batch.len();
             rendering += started.elapsed();
         }
+        // Each ethnic group's page lists every dimension with figures for the group: one
+        // group's rows at a time.
+        for group in &snapshot.dashboards.ethnic_groups {
+            let started = Instant::now();
+            let mut group = group.clone();
+            pages.load_ethnic_group_topics(&mut group)?;
+            reading += started.elapsed();
+            let started = Instant::now();
+            render.ethnic_group_page(&group, &mut site)?;
+            rendering += started.elapsed();
+        }
         let started = Instant::now();
         render.finish(&mut site)?;
         rendering += started.elapsed();

@@ -17,8 +17,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::{Datelike, Duration, NaiveDate};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Date, Int4, Nullable, Text, Timestamptz};
-use uuid::Uuid;
+use diesel::sql_types::{BigInt, Bool, Date, Int4, Nullable, Text, Timestamptz};
 
 use crate::site::TESTING_SPACE_SLUG;
 use crate::status::PublishStatus;
@@ -338,15 +337,9 @@ pub fn weekly_publications(
 // --- Ethnic groups ----------------------------------------------------------------------------
 
 #[derive(QueryableByName)]
-struct EthnicGroupRow {
+struct EthnicGroupDimension {
     #[diesel(embed)]
     measure: MeasureVersionRef,
-    #[diesel(sql_type = Text)]
-    ethnicity_value: String,
-    #[diesel(sql_type = Text)]
-    classification_title: String,
-    #[diesel(sql_type = diesel::sql_types::Uuid)]
-    dimension_guid: Uuid,
     #[diesel(sql_type = Text)]
     dimension_title: String,
 }
@@ -364,52 +357,114 @@ pub struct EthnicGroup {
     pub topics: Vec<TopicGroup>,
 }
 
-/// Every ethnic group that some published dimension covers, in the reference order.
+/// Every ethnic group that some published dimension covers, in the reference order, with its
+/// dimensions by topic. One group's rows are in memory at a time.
 pub fn ethnic_groups(conn: &mut PgConnection) -> QueryResult<Vec<EthnicGroup>> {
-    let rows: Vec<EthnicGroupRow> = diesel::sql_query(format!(
-        "SELECT {MEASURE_VERSION_COLUMNS}, v.ethnicity_value, v.classification_title,
-                v.dimension_guid, v.dimension_title
+    let mut groups = ethnic_group_summaries(conn)?;
+    for group in &mut groups {
+        load_ethnic_group_topics(conn, group)?;
+    }
+    Ok(groups)
+}
+
+/// One ethnic group by its slug, with its dimensions by topic.
+pub fn ethnic_group(conn: &mut PgConnection, slug: &str) -> QueryResult<Option<EthnicGroup>> {
+    let Some(mut group) = ethnic_group_summaries(conn)?
+        .into_iter()
+        .find(|group| group.slug == slug)
+    else {
+        return Ok(None);
+    };
+    load_ethnic_group_topics(conn, &mut group)?;
+    Ok(Some(group))
+}
+
+#[derive(QueryableByName)]
+struct EthnicGroupCounts {
+    #[diesel(sql_type = Text)]
+    ethnicity_value: String,
+    #[diesel(sql_type = BigInt)]
+    measure_count: i64,
+    #[diesel(sql_type = BigInt)]
+    dimension_count: i64,
+}
+
+#[derive(QueryableByName)]
+struct EthnicGroupClassification {
+    #[diesel(sql_type = Text)]
+    ethnicity_value: String,
+    #[diesel(sql_type = Text)]
+    classification_title: String,
+}
+
+/// Every ethnic group with its counts and classifications, counted by the database, and
+/// `topics` left empty: what the groups' index page shows, without a row per dimension.
+pub fn ethnic_group_summaries(conn: &mut PgConnection) -> QueryResult<Vec<EthnicGroup>> {
+    let joins = live_measure_joins("v.measure_version_id");
+    let counts: Vec<EthnicGroupCounts> = diesel::sql_query(format!(
+        "SELECT v.ethnicity_value, count(DISTINCT m.id) AS measure_count,
+                count(DISTINCT v.dimension_guid) AS dimension_count
          FROM ethnic_groups_by_dimension v
          JOIN classification c ON c.id = v.classification_id {joins}
-         ORDER BY v.ethnicity_position, v.ethnicity_value, c.position, c.id,
-                  v.dimension_position, v.dimension_guid",
-        joins = live_measure_joins("v.measure_version_id"),
+         GROUP BY v.ethnicity_position, v.ethnicity_value
+         ORDER BY v.ethnicity_position, v.ethnicity_value"
     ))
     .bind::<Text, _>(TESTING_SPACE_SLUG)
     .load(conn)?;
-    let mut groups: Vec<(String, Vec<EthnicGroupRow>)> = Vec::new();
-    for row in rows {
-        match groups.last_mut() {
-            Some((value, rows)) if *value == row.ethnicity_value => rows.push(row),
-            _ => groups.push((row.ethnicity_value.clone(), vec![row])),
+    let used: Vec<EthnicGroupClassification> = diesel::sql_query(format!(
+        "SELECT v.ethnicity_value, v.classification_title
+         FROM ethnic_groups_by_dimension v
+         JOIN classification c ON c.id = v.classification_id {joins}
+         GROUP BY v.ethnicity_value, v.classification_title, c.position, c.id
+         ORDER BY v.ethnicity_value, c.position, c.id"
+    ))
+    .bind::<Text, _>(TESTING_SPACE_SLUG)
+    .load(conn)?;
+    let mut classifications: HashMap<String, Vec<String>> = HashMap::new();
+    for row in used {
+        let titles = classifications.entry(row.ethnicity_value).or_default();
+        if !titles.contains(&row.classification_title) {
+            titles.push(row.classification_title);
         }
     }
-    let slugs = unique_slugs(groups.iter().map(|(value, _)| value.as_str()));
-    Ok(groups
+    let slugs = unique_slugs(counts.iter().map(|group| group.ethnicity_value.as_str()));
+    Ok(counts
         .into_iter()
         .zip(slugs)
-        .map(|((value, rows), slug)| {
-            let mut classifications: Vec<String> = Vec::new();
-            for row in &rows {
-                if !classifications.contains(&row.classification_title) {
-                    classifications.push(row.classification_title.clone());
-                }
-            }
-            let measures: BTreeSet<i32> = rows.iter().map(|row| row.measure.measure_id).collect();
-            let dimensions: BTreeSet<Uuid> = rows.iter().map(|row| row.dimension_guid).collect();
-            EthnicGroup {
-                value,
-                slug,
-                measure_count: measures.len(),
-                dimension_count: dimensions.len(),
-                classifications,
-                topics: group_by_topic(
-                    rows.iter()
-                        .map(|row| (&row.measure, Some(row.dimension_title.as_str()))),
-                ),
-            }
+        .map(|(group, slug)| EthnicGroup {
+            classifications: classifications
+                .remove(&group.ethnicity_value)
+                .unwrap_or_default(),
+            value: group.ethnicity_value,
+            slug,
+            measure_count: usize::try_from(group.measure_count).unwrap_or_default(),
+            dimension_count: usize::try_from(group.dimension_count).unwrap_or_default(),
+            topics: Vec::new(),
         })
         .collect())
+}
+
+/// Fills `group.topics` with the group's published dimensions, grouped by topic.
+pub fn load_ethnic_group_topics(
+    conn: &mut PgConnection,
+    group: &mut EthnicGroup,
+) -> QueryResult<()> {
+    let rows: Vec<EthnicGroupDimension> = diesel::sql_query(format!(
+        "SELECT {MEASURE_VERSION_COLUMNS}, v.dimension_title
+         FROM ethnic_groups_by_dimension v
+         JOIN classification c ON c.id = v.classification_id {joins}
+         WHERE v.ethnicity_value = $2
+         ORDER BY c.position, c.id, v.dimension_position, v.dimension_guid",
+        joins = live_measure_joins("v.measure_version_id"),
+    ))
+    .bind::<Text, _>(TESTING_SPACE_SLUG)
+    .bind::<Text, _>(&group.value)
+    .load(conn)?;
+    group.topics = group_by_topic(
+        rows.iter()
+            .map(|row| (&row.measure, Some(row.dimension_title.as_str()))),
+    );
+    Ok(())
 }
 
 // --- Ethnicity classifications ----------------------------------------------------------------
@@ -594,10 +649,21 @@ pub struct Dashboards {
 
 impl Dashboards {
     pub fn load(conn: &mut PgConnection) -> QueryResult<Dashboards> {
+        let mut dashboards = Dashboards::load_outline(conn)?;
+        for group in &mut dashboards.ethnic_groups {
+            load_ethnic_group_topics(conn, group)?;
+        }
+        Ok(dashboards)
+    }
+
+    /// Everything but the ethnic groups' dimensions (their `topics` are empty): the site
+    /// build loads each group's with [`load_ethnic_group_topics`] as it renders its page,
+    /// because together they are a row for every group of every published dimension.
+    pub fn load_outline(conn: &mut PgConnection) -> QueryResult<Dashboards> {
         Ok(Dashboards {
             major_publications: major_publications(conn)?,
             latest_publication: latest_publication_date(conn)?,
-            ethnic_groups: ethnic_groups(conn)?,
+            ethnic_groups: ethnic_group_summaries(conn)?,
             classifications: classifications(conn)?,
             geography_levels: geography_levels(conn)?,
         })

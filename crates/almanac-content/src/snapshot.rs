@@ -3,13 +3,14 @@
 //! [`read`] works inside one REPEATABLE READ, read-only transaction, so a publish that commits
 //! while the build reads is either wholly in the snapshot or wholly out of it. The snapshot
 //! holds the site's outline (topics, the measures each lists, site pages, dashboards); the
-//! measure pages, which are most of its size, come in batches from [`MeasurePages`] in the
+//! measure pages, which are most of its size, come in batches from [`PageReader`] in the
 //! same transaction, so a build holds a batch at a time however large the site.
 
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{Int4, Nullable, Text};
 
+use crate::dashboards::EthnicGroup;
 use crate::pages::{self, MeasurePage};
 use crate::site::{self, Correction, TESTING_SPACE_SLUG, TopicSummary};
 use crate::site_pages::{self, HOMEPAGE_PATH, SitePageContent};
@@ -63,7 +64,7 @@ pub struct SiteSnapshot {
     pub measures: Vec<PublishedMeasure>,
     /// The version ids of every published version of every listed measure, in id order:
     /// each renders at its own address, the newest also at `latest`. The pages themselves
-    /// come from [`MeasurePages`].
+    /// come from [`PageReader`].
     pub measure_page_ids: Vec<i32>,
     pub homepage_introduction: Option<SitePageContent>,
     /// Published site pages other than the homepage's introduction.
@@ -71,7 +72,8 @@ pub struct SiteSnapshot {
     pub corrections: Vec<Correction>,
     /// `from` → `to`, both site paths.
     pub redirects: Vec<(String, String)>,
-    /// The public dashboards, from the materialized views as last refreshed.
+    /// The public dashboards, from the materialized views as last refreshed; the ethnic
+    /// groups without their dimensions, which [`PageReader`] loads one group at a time.
     pub dashboards: crate::dashboards::Dashboards,
     /// The version ids of `measures`, for `is_latest` (asked once per page: a scan of
     /// `measures` each time made the build quadratic in the site's size).
@@ -97,18 +99,19 @@ const PUBLISHED_MEASURES: &str = "
       AND t.slug <> $1
     ORDER BY m.id, mv.version_major DESC, mv.version_minor DESC";
 
-/// How many measure pages [`MeasurePages`] loads at a time: enough that a query's cost is
+/// How many measure pages [`PageReader`] loads at a time: enough that a query's cost is
 /// spread, few enough that a batch is a few tens of megabytes.
 pub const PAGE_BATCH: usize = 500;
 
-/// The measure pages of a snapshot, loaded batch by batch in the snapshot's transaction.
-pub struct MeasurePages<'a> {
+/// The parts of a snapshot that are read piece by piece in its transaction: the measure
+/// pages, batch by batch, and each ethnic group's dimensions.
+pub struct PageReader<'a> {
     conn: &'a mut PgConnection,
     ids: &'a [i32],
     batch: usize,
 }
 
-impl MeasurePages<'_> {
+impl PageReader<'_> {
     /// The next batch of pages in version id order, or `None` after the last.
     pub fn next_batch(&mut self) -> QueryResult<Option<Vec<MeasurePage>>> {
         if self.ids.is_empty() {
@@ -118,6 +121,11 @@ impl MeasurePages<'_> {
         self.ids = rest;
         pages::measure_pages(self.conn, batch).map(Some)
     }
+
+    /// Fills in an ethnic group of the outline's dashboards with its dimensions.
+    pub fn load_ethnic_group_topics(&mut self, group: &mut EthnicGroup) -> QueryResult<()> {
+        crate::dashboards::load_ethnic_group_topics(self.conn, group)
+    }
 }
 
 /// Reads the site in one REPEATABLE READ, read-only transaction and gives `work` its outline
@@ -126,7 +134,7 @@ impl MeasurePages<'_> {
 pub fn read<T, E>(
     conn: &mut PgConnection,
     batch: usize,
-    work: impl FnOnce(&SiteSnapshot, &mut MeasurePages<'_>) -> Result<T, E>,
+    work: impl FnOnce(&SiteSnapshot, &mut PageReader<'_>) -> Result<T, E>,
 ) -> Result<(SiteSnapshot, T), E>
 where
     E: From<diesel::result::Error>,
@@ -136,7 +144,7 @@ where
         .read_only()
         .run(|conn| {
             let snapshot = outline(conn)?;
-            let mut pages = MeasurePages {
+            let mut pages = PageReader {
                 conn,
                 ids: &snapshot.measure_page_ids,
                 batch: batch.max(1),
@@ -146,15 +154,22 @@ where
         })
 }
 
-/// The snapshot and every measure page at once: for tests and tools on small sites.
+/// The snapshot, its ethnic groups' dimensions included, and every measure page at once: for
+/// tests and tools on small sites.
 pub fn load(conn: &mut PgConnection) -> QueryResult<(SiteSnapshot, Vec<MeasurePage>)> {
-    read(conn, PAGE_BATCH, |snapshot, pages| {
+    let (mut snapshot, (all, groups)) = read(conn, PAGE_BATCH, |snapshot, pages| {
         let mut all = Vec::with_capacity(snapshot.measure_page_ids.len());
         while let Some(batch) = pages.next_batch()? {
             all.extend(batch);
         }
-        Ok(all)
-    })
+        let mut groups = snapshot.dashboards.ethnic_groups.clone();
+        for group in &mut groups {
+            pages.load_ethnic_group_topics(group)?;
+        }
+        Ok::<_, diesel::result::Error>((all, groups))
+    })?;
+    snapshot.dashboards.ethnic_groups = groups;
+    Ok((snapshot, all))
 }
 
 /// Everything but the measure pages.
@@ -219,7 +234,7 @@ fn outline(conn: &mut PgConnection) -> QueryResult<SiteSnapshot> {
         site_pages,
         corrections: site::corrections(conn)?,
         redirects,
-        dashboards: crate::dashboards::Dashboards::load(conn)?,
+        dashboards: crate::dashboards::Dashboards::load_outline(conn)?,
     })
 }
 

@@ -128,7 +128,25 @@ fn seeded_dashboards_agree_with_plain_sql() {
     for group in &dashboards.ethnic_groups {
         assert!(group.measure_count > 0 && group.dimension_count >= group.measure_count);
         assert!(!group.classifications.is_empty());
+        // The counts come from the database, the list from the group's own rows: they agree.
+        let measures: Vec<&dashboards::ListedMeasure> = group
+            .topics
+            .iter()
+            .flat_map(|t| &t.subtopics)
+            .flat_map(|s| &s.measures)
+            .collect();
+        assert_eq!(measures.len(), group.measure_count, "{}", group.value);
+        let dimensions: usize = measures.iter().map(|m| m.dimensions.len()).sum();
+        assert_eq!(dimensions, group.dimension_count, "{}", group.value);
+        let one = dashboards::ethnic_group(&mut conn, &group.slug)
+            .unwrap()
+            .unwrap();
+        assert_eq!(&one, group);
     }
+    assert_eq!(
+        dashboards::ethnic_group(&mut conn, "no-such-group").unwrap(),
+        None
+    );
 
     // Geography: every level, and the pages add up to the view.
     assert_eq!(

@@ -750,8 +750,23 @@ pub fn all_measures_page(
 
 // --- The public site's dashboards ------------------------------------------------------------
 
-/// Every public dashboard page as the site build writes it: `(path, html)`, paths relative
-/// to the site's root.
+/// The public page of one ethnic group (with its dimensions loaded), by its path. The site
+/// build renders each group's page as it loads the group's dimensions.
+pub fn ethnic_group_site_page(
+    group: &EthnicGroup,
+    settings: &SiteSettings,
+) -> Result<(String, String), RenderError> {
+    Ok((
+        format!(
+            "{}index.html",
+            ethnic_group_url(group).trim_start_matches('/')
+        ),
+        ethnic_group_page(group, Mode::Published, settings)?,
+    ))
+}
+
+/// Every public dashboard page but the ethnic groups' own ([`ethnic_group_site_page`]) as
+/// the site build writes it: `(path, html)`, paths relative to the site's root.
 pub fn dashboard_site_pages(
     dashboards: &Dashboards,
     settings: &SiteSettings,
@@ -786,12 +801,6 @@ pub fn dashboard_site_pages(
             geography_page(&dashboards.geography_levels, mode, settings)?,
         ),
     ];
-    for group in &dashboards.ethnic_groups {
-        pages.push((
-            folder(&ethnic_group_url(group)),
-            ethnic_group_page(group, mode, settings)?,
-        ));
-    }
     for classification in &dashboards.classifications {
         pages.push((
             folder(&classification_url(classification)),
@@ -986,11 +995,14 @@ mod tests {
                 topics: Vec::new(),
             }],
         };
-        let paths: Vec<String> = dashboard_site_pages(&dashboards, &settings())
+        let mut paths: Vec<String> = dashboard_site_pages(&dashboards, &settings())
             .unwrap()
             .into_iter()
             .map(|(path, _)| path)
             .collect();
+        for group in &dashboards.ethnic_groups {
+            paths.push(ethnic_group_site_page(group, &settings()).unwrap().0);
+        }
         assert_eq!(
             paths,
             [
@@ -1000,8 +1012,8 @@ mod tests {
                 "dashboards/ethnic-groups/index.html",
                 "dashboards/ethnicity-classifications/index.html",
                 "dashboards/geographic-breakdown/index.html",
-                "dashboards/ethnic-groups/white-british/index.html",
                 "dashboards/geographic-breakdown/local-authority/index.html",
+                "dashboards/ethnic-groups/white-british/index.html",
             ]
         );
     }

@@ -76,7 +76,19 @@ impl<'a> SiteRender<'a> {
         Ok(())
     }
 
-    /// Renders the pages made from the whole site: everything but the measure pages.
+    /// Renders the page of one ethnic group, its dimensions loaded.
+    pub fn ethnic_group_page(
+        &mut self,
+        group: &almanac_content::dashboards::EthnicGroup,
+        site: &mut Site,
+    ) -> Result<(), SiteError> {
+        let (path, html) = crate::dashboards::ethnic_group_site_page(group, self.settings)?;
+        site.add(path, html.into_bytes())?;
+        Ok(())
+    }
+
+    /// Renders the pages made from the whole site: everything but the measure pages and the
+    /// ethnic groups' pages.
     pub fn finish(mut self, site: &mut Site) -> Result<(), SiteError> {
         let (snapshot, settings) = (self.snapshot, self.settings);
         site.add(
@@ -122,7 +134,8 @@ impl<'a> SiteRender<'a> {
     }
 }
 
-/// The whole site in memory at once: for tests and small sites.
+/// The whole site in memory at once, from a snapshot with its ethnic groups' dimensions
+/// loaded (`snapshot::load`): for tests and small sites.
 pub fn render_site(
     snapshot: &SiteSnapshot,
     pages: &[MeasurePage],
@@ -131,6 +144,9 @@ pub fn render_site(
     let mut site = Site::new();
     let mut render = SiteRender::new(snapshot, settings);
     render.measure_pages(pages, &mut site)?;
+    for group in &snapshot.dashboards.ethnic_groups {
+        render.ethnic_group_page(group, &mut site)?;
+    }
     render.finish(&mut site)?;
     Ok(site)
 }

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::site::{Site, is_fingerprinted};
+use crate::site::{Site, cache_control_for, content_type_for, is_fingerprinted};
 
 /// One deployed file: its content hash, size and the headers it was sent with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,8 +32,8 @@ impl Manifest {
                     ManifestEntry {
                         sha256: file.sha256_hex(),
                         size: file.size,
-                        content_type: file.content_type.to_owned(),
-                        cache_control: file.cache_control.to_owned(),
+                        content_type: content_type_for(path).to_owned(),
+                        cache_control: cache_control_for(path).to_owned(),
                     },
                 )
             })

@@ -6,13 +6,13 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-/// What the site knows of one output file; its bytes are read with [`Site::read`].
+/// What the site keeps of one output file: its bytes are read with [`Site::read`], and its
+/// headers follow from its path ([`content_type_for`], [`cache_control_for`]). Kept small,
+/// because a large site's index holds one per file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SiteFile {
     pub size: u64,
     pub sha256: [u8; 32],
-    pub content_type: &'static str,
-    pub cache_control: &'static str,
 }
 
 impl SiteFile {
@@ -34,7 +34,8 @@ impl SiteFile {
 /// bytes of the site.
 #[derive(Debug, Default)]
 pub struct Site {
-    files: BTreeMap<String, SiteFile>,
+    /// Boxed paths: a `String` made by `format!` carries up to twice its length.
+    files: BTreeMap<Box<str>, SiteFile>,
     store: Store,
     /// Files hard-linked from the base folder instead of written, and their bytes.
     linked: usize,
@@ -172,8 +173,6 @@ impl Site {
         let file = SiteFile {
             size: bytes.len() as u64,
             sha256: Sha256::digest(&bytes).into(),
-            content_type: content_type_for(&path),
-            cache_control: cache_control_for(&path),
         };
         match &self.store {
             Store::Memory(_) => Ok(Prepared {
@@ -196,7 +195,7 @@ impl Site {
 
     /// Adds a prepared file to the index; a path already there is an error.
     pub fn insert(&mut self, prepared: Prepared) -> Result<(), SiteError> {
-        if self.files.contains_key(&prepared.path) {
+        if self.files.contains_key(prepared.path.as_str()) {
             return Err(SiteError::Duplicate(prepared.path));
         }
         if let (Store::Memory(bytes), Some(held)) = (&mut self.store, prepared.bytes) {
@@ -206,7 +205,8 @@ impl Site {
             self.linked += 1;
             self.linked_bytes += prepared.file.size;
         }
-        self.files.insert(prepared.path, prepared.file);
+        self.files
+            .insert(prepared.path.into_boxed_str(), prepared.file);
         Ok(())
     }
 
@@ -238,7 +238,7 @@ impl Site {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, &SiteFile)> {
-        self.files.iter().map(|(path, file)| (path.as_str(), file))
+        self.files.iter().map(|(path, file)| (&**path, file))
     }
 
     pub fn len(&self) -> usize {
@@ -355,15 +355,17 @@ mod tests {
         site.add("assets/site-3f2a9c1b0d4e.css", b"body{}".to_vec())
             .unwrap();
         site.add("health/data/rates.csv", b"a,b".to_vec()).unwrap();
-        let page = site.get("index.html").unwrap();
-        assert_eq!(page.content_type, "text/html; charset=utf-8");
-        assert_eq!(page.cache_control, "public, max-age=300");
-        let asset = site.get("assets/site-3f2a9c1b0d4e.css").unwrap();
-        assert_eq!(asset.cache_control, "public, max-age=31536000, immutable");
+        assert_eq!(content_type_for("index.html"), "text/html; charset=utf-8");
+        assert_eq!(cache_control_for("index.html"), "public, max-age=300");
         assert_eq!(
-            site.get("health/data/rates.csv").unwrap().content_type,
+            cache_control_for("assets/site-3f2a9c1b0d4e.css"),
+            "public, max-age=31536000, immutable"
+        );
+        assert_eq!(
+            content_type_for("health/data/rates.csv"),
             "text/csv; charset=utf-8"
         );
+        assert_eq!(site.get("index.html").unwrap().size, 15);
         assert_eq!(site.len(), 3);
         assert_eq!(site.total_bytes(), 15 + 6 + 3);
     }

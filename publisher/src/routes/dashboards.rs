@@ -112,7 +112,7 @@ async fn ethnic_groups(
     State(state): State<AppState>,
     user: SignedIn,
 ) -> Result<Html<String>, AppError> {
-    let groups = rows(&state, &user, dashboards::ethnic_groups).await?;
+    let groups = rows(&state, &user, dashboards::ethnic_group_summaries).await?;
     Ok(Html(render::ethnic_groups_page(
         &groups,
         Mode::Preview,
@@ -125,10 +125,14 @@ async fn ethnic_group(
     user: SignedIn,
     Path(slug): Path<String>,
 ) -> Result<Html<String>, AppError> {
-    let groups = rows(&state, &user, dashboards::ethnic_groups).await?;
-    let group = named(&groups, |group| group.slug == slug)?;
+    user.require(Capability::ViewDashboards)?;
+    let group = state
+        .db
+        .run_read(move |conn| Ok(dashboards::ethnic_group(conn, &slug)?))
+        .await?
+        .ok_or(AppError::NotFound)?;
     Ok(Html(render::ethnic_group_page(
-        group,
+        &group,
         Mode::Preview,
         &state.site,
     )?))
