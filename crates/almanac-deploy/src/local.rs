@@ -330,7 +330,7 @@ fn holds(folder: &Path, site: &Site) -> Result<bool, LocalError> {
         return Ok(false);
     }
     // A site written with `folder` as its base, every file linked from it, is the same.
-    if site.linked_files() == site.len() {
+    if site.base() == Some(folder) && site.linked_files() == site.len() {
         return Ok(found.iter().all(|path| site.contains(path)));
     }
     for relative in found {

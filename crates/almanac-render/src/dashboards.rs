@@ -757,12 +757,14 @@ pub fn ethnic_group_site_page(
     settings: &SiteSettings,
 ) -> Result<(String, String), RenderError> {
     Ok((
-        format!(
-            "{}index.html",
-            ethnic_group_url(group).trim_start_matches('/')
-        ),
+        site_path(&ethnic_group_url(group)),
         ethnic_group_page(group, Mode::Published, settings)?,
     ))
+}
+
+/// The file a dashboard's address is served from.
+fn site_path(url: &str) -> String {
+    format!("{}index.html", url.trim_start_matches('/'))
 }
 
 /// Every public dashboard page but the ethnic groups' own ([`ethnic_group_site_page`]) as
@@ -772,15 +774,17 @@ pub fn dashboard_site_pages(
     settings: &SiteSettings,
 ) -> Result<Vec<(String, String)>, RenderError> {
     let mode = Mode::Published;
-    let folder = |url: &str| format!("{}index.html", url.trim_start_matches('/'));
     let mut pages = vec![
-        (folder(DASHBOARDS_PATH), dashboards_index(mode, settings)?),
         (
-            folder("/dashboards/whats-new/"),
+            site_path(DASHBOARDS_PATH),
+            dashboards_index(mode, settings)?,
+        ),
+        (
+            site_path("/dashboards/whats-new/"),
             whats_new_page(&dashboards.major_publications, mode, settings)?,
         ),
         (
-            folder("/dashboards/published/"),
+            site_path("/dashboards/published/"),
             published_page(
                 &dashboards.major_publications,
                 dashboards.latest_publication,
@@ -789,27 +793,27 @@ pub fn dashboard_site_pages(
             )?,
         ),
         (
-            folder(ETHNIC_GROUPS.url),
+            site_path(ETHNIC_GROUPS.url),
             ethnic_groups_page(&dashboards.ethnic_groups, mode, settings)?,
         ),
         (
-            folder(CLASSIFICATIONS.url),
+            site_path(CLASSIFICATIONS.url),
             classifications_page(&dashboards.classifications, mode, settings)?,
         ),
         (
-            folder(GEOGRAPHY.url),
+            site_path(GEOGRAPHY.url),
             geography_page(&dashboards.geography_levels, mode, settings)?,
         ),
     ];
     for classification in &dashboards.classifications {
         pages.push((
-            folder(&classification_url(classification)),
+            site_path(&classification_url(classification)),
             classification_page(classification, mode, settings)?,
         ));
     }
     for level in &dashboards.geography_levels {
         pages.push((
-            folder(&geography_level_url(level)),
+            site_path(&geography_level_url(level)),
             geography_level_page(level, mode, settings)?,
         ));
     }

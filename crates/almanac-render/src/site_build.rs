@@ -59,7 +59,7 @@ impl<'a> SiteRender<'a> {
                 measure_outputs(page, self.snapshot.is_latest(page), self.settings)?
                     .into_iter()
                     .map(|(path, bytes)| {
-                        let unlisted = path.ends_with("index.html") && is_noindex(&bytes);
+                        let unlisted = is_unlisted(&path, &bytes);
                         Ok((site_ref.prepare(path, bytes)?, unlisted))
                     })
                     .collect()
@@ -83,7 +83,21 @@ impl<'a> SiteRender<'a> {
         site: &mut Site,
     ) -> Result<(), SiteError> {
         let (path, html) = crate::dashboards::ethnic_group_site_page(group, self.settings)?;
-        site.add(path, html.into_bytes())?;
+        self.add(site, path, html.into_bytes())
+    }
+
+    /// Adds a page, noting it for the sitemap's list of pages not to index.
+    fn add(
+        &mut self,
+        site: &mut Site,
+        path: impl Into<String>,
+        bytes: Vec<u8>,
+    ) -> Result<(), SiteError> {
+        let path = path.into();
+        if is_unlisted(&path, &bytes) {
+            self.unlisted.insert(path.clone());
+        }
+        site.add(path, bytes)?;
         Ok(())
     }
 
@@ -91,7 +105,8 @@ impl<'a> SiteRender<'a> {
     /// ethnic groups' pages.
     pub fn finish(mut self, site: &mut Site) -> Result<(), SiteError> {
         let (snapshot, settings) = (self.snapshot, self.settings);
-        site.add(
+        self.add(
+            site,
             "index.html",
             crate::homepage(
                 &snapshot.topics,
@@ -102,31 +117,37 @@ impl<'a> SiteRender<'a> {
             .into_bytes(),
         )?;
         for (path, html) in topic_pages(snapshot, settings)? {
-            site.add(path, html.into_bytes())?;
+            self.add(site, path, html.into_bytes())?;
         }
         for page in &snapshot.site_pages {
-            site.add(
+            self.add(
+                site,
                 format!("{}/index.html", page.path),
                 crate::site_page(page, Mode::Published, settings)?.into_bytes(),
             )?;
         }
-        site.add(
+        self.add(
+            site,
             "corrections/index.html",
             crate::corrections_page(&snapshot.corrections, Mode::Published, settings)?.into_bytes(),
         )?;
         for (path, html) in crate::dashboards::dashboard_site_pages(&snapshot.dashboards, settings)?
         {
-            site.add(path, html.into_bytes())?;
+            self.add(site, path, html.into_bytes())?;
         }
-        site.add("search/index.html", search_page(settings)?.into_bytes())?;
-        site.add("search/index.json", search_index(snapshot))?;
+        self.add(
+            site,
+            "search/index.html",
+            search_page(settings)?.into_bytes(),
+        )?;
+        self.add(site, "search/index.json", search_index(snapshot))?;
         for (from, to) in redirected_pages(site, &snapshot.redirects) {
-            self.unlisted.insert(from.clone());
-            site.add(from, redirect_page(&to, settings)?.into_bytes())?;
+            self.add(site, from, redirect_page(&to, settings)?.into_bytes())?;
         }
-        site.add("404.html", not_found_page(settings)?.into_bytes())?;
-        site.add("robots.txt", robots(settings).into_bytes())?;
-        site.add(
+        self.add(site, "404.html", not_found_page(settings)?.into_bytes())?;
+        self.add(site, "robots.txt", robots(settings).into_bytes())?;
+        self.add(
+            site,
             "sitemap.xml",
             sitemap(site, &self.unlisted, settings).into_bytes(),
         )?;
@@ -151,9 +172,12 @@ pub fn render_site(
     Ok(site)
 }
 
-/// Whether a page asks not to be indexed: the robots meta is in the head, so only that is
-/// looked through.
-fn is_noindex(html: &[u8]) -> bool {
+/// Whether a folder's page asks not to be indexed, and so stays out of the sitemap: the
+/// robots meta is in the head, so only that is looked through.
+fn is_unlisted(path: &str, html: &[u8]) -> bool {
+    if !path.ends_with("index.html") {
+        return false;
+    }
     let head = memchr::memmem::find(html, b"</head>").map_or(html, |end| &html[..end]);
     memchr::memmem::find(head, br#"<meta name="robots" content="noindex">"#).is_some()
 }

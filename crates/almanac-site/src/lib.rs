@@ -1,8 +1,8 @@
 //! The built site as data, shared by the renderer that makes it and the targets that deploy
 //! it (a local folder, S3 buckets, a git history).
 //!
-//! - [`Site`]: every output file by path, with its content type and cache rule, its bytes in
-//!   memory or in a folder;
+//! - [`Site`]: every output file by path, with its size and hash (its content type and cache
+//!   rule follow from the path), its bytes in memory or in a folder;
 //! - [`Manifest`]: what a deployed copy holds (path → SHA-256, size, headers), so a deploy
 //!   sends only what changed;
 //! - [`ManifestDiff`]: the uploads, header-only updates and deletes between two manifests, in

@@ -135,6 +135,14 @@ impl Site {
         }
     }
 
+    /// The earlier build's folder that unchanged files are hard-linked from, if any.
+    pub fn base(&self) -> Option<&Path> {
+        match &self.store {
+            Store::Memory(_) => None,
+            Store::Folder { base, .. } => base.as_deref(),
+        }
+    }
+
     /// Tells a folder site that its folder was renamed (by the local deploy) to `root`.
     pub fn moved_to(&mut self, root: impl Into<PathBuf>) {
         if let Store::Folder { root: old, .. } = &mut self.store {
@@ -152,7 +160,7 @@ impl Site {
         self.linked_bytes
     }
 
-    /// Adds a file, with the content type and cache rule its path calls for.
+    /// Adds a file: in memory, or written into the folder.
     pub fn add(&mut self, path: impl Into<String>, bytes: Vec<u8>) -> Result<(), SiteError> {
         let prepared = self.prepare(path.into(), bytes)?;
         self.insert(prepared)
@@ -285,12 +293,21 @@ fn write_file(
             return Ok(true);
         }
     }
-    File::create(&destination)
-        .and_then(|mut out| out.write_all(bytes))
-        .map_err(|source| SiteError::Io {
-            path: destination,
+    // Never through a file already there: it may be a hard link into the base folder, the
+    // build being served, which a truncating write would change under its readers.
+    let mut out = match File::create_new(&destination) {
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+            return Err(SiteError::Duplicate(path.to_owned()));
+        }
+        other => other.map_err(|source| SiteError::Io {
+            path: destination.clone(),
             source,
-        })?;
+        })?,
+    };
+    out.write_all(bytes).map_err(|source| SiteError::Io {
+        path: destination,
+        source,
+    })?;
     Ok(false)
 }
 
@@ -414,6 +431,16 @@ mod tests {
             b"<p>page",
             "the base folder is never written"
         );
+        // A second write of a linked path is refused, and never reaches the base's copy.
+        assert!(matches!(
+            second.add("index.html", b"<p>clobbered".to_vec()),
+            Err(SiteError::Duplicate(path)) if path == "index.html"
+        ));
+        assert_eq!(
+            fs::read(temp.path().join("one/index.html")).unwrap(),
+            b"<p>home"
+        );
+        assert_eq!(second.base(), Some(temp.path().join("one").as_path()));
         // A folder that exists already is refused: it may hold another build's files.
         assert!(matches!(
             Site::in_folder(temp.path().join("two"), None),
