@@ -354,12 +354,14 @@ impl Exporter {
 
         self.corrections(snapshot)?;
         folders.insert("corrections/".to_owned());
-        // The outline's ethnic groups come without their dimensions: load them (the export
-        // holds them all, as Hugo will).
+        // The outline's dashboards come without their lists: load them (the export holds
+        // them all, as Hugo will).
         let mut dashboards = snapshot.dashboards.clone();
-        for group in &mut dashboards.ethnic_groups {
-            pages.load_ethnic_group_topics(group)?;
+        let mut details: Vec<_> = dashboards.details().collect();
+        for detail in &mut details {
+            pages.load_dashboard_detail(detail)?;
         }
+        dashboards.set_details(details);
         for folder in self.dashboards(&dashboards)? {
             folders.insert(folder);
         }

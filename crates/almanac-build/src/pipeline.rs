@@ -143,15 +143,14 @@ pub async fn build_site_into(
             count += batch.len();
             rendering += started.elapsed();
         }
-        // Each ethnic group's page lists every dimension with figures for the group: one
-        // group's rows at a time.
-        for group in &snapshot.dashboards.ethnic_groups {
+        // Each ethnic group's, classification's and geography level's page lists every
+        // dimension or page about it: one page's rows at a time.
+        for mut detail in snapshot.dashboards.details() {
             let started = Instant::now();
-            let mut group = group.clone();
-            pages.load_ethnic_group_topics(&mut group)?;
+            pages.load_dashboard_detail(&mut detail)?;
             reading += started.elapsed();
             let started = Instant::now();
-            render.ethnic_group_page(&group, &mut site)?;
+            render.dashboard_detail_page(&detail, &mut site)?;
             rendering += started.elapsed();
         }
         let started = Instant::now();

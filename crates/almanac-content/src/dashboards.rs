@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::{Datelike, Duration, NaiveDate};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Date, Int4, Nullable, Text, Timestamptz};
+use diesel::sql_types::{BigInt, Date, Int4, Nullable, Text, Timestamptz};
 
 use crate::site::TESTING_SPACE_SLUG;
 use crate::status::PublishStatus;
@@ -336,8 +336,9 @@ pub fn weekly_publications(
 
 // --- Ethnic groups ----------------------------------------------------------------------------
 
+/// A published dimension, with its measure version, in a dashboard's list.
 #[derive(QueryableByName)]
-struct EthnicGroupDimension {
+struct DimensionUseRow {
     #[diesel(embed)]
     measure: MeasureVersionRef,
     #[diesel(sql_type = Text)]
@@ -449,22 +450,38 @@ pub fn load_ethnic_group_topics(
     conn: &mut PgConnection,
     group: &mut EthnicGroup,
 ) -> QueryResult<()> {
-    let rows: Vec<EthnicGroupDimension> = diesel::sql_query(format!(
+    group.topics = dimension_topics(
+        conn,
+        "ethnic_groups_by_dimension v JOIN classification c ON c.id = v.classification_id",
+        "v.ethnicity_value = $2",
+        "c.position, c.id, v.dimension_position, v.dimension_guid",
+        &group.value,
+    )?;
+    Ok(())
+}
+
+/// The published dimensions of a dashboard view `v` that match `filter` (with `$2` bound to
+/// `key`), in `order`, grouped by topic.
+fn dimension_topics(
+    conn: &mut PgConnection,
+    view: &str,
+    filter: &str,
+    order: &str,
+    key: &str,
+) -> QueryResult<Vec<TopicGroup>> {
+    let rows: Vec<DimensionUseRow> = diesel::sql_query(format!(
         "SELECT {MEASURE_VERSION_COLUMNS}, v.dimension_title
-         FROM ethnic_groups_by_dimension v
-         JOIN classification c ON c.id = v.classification_id {joins}
-         WHERE v.ethnicity_value = $2
-         ORDER BY c.position, c.id, v.dimension_position, v.dimension_guid",
+         FROM {view} {joins}
+         WHERE {filter}
+         ORDER BY {order}",
         joins = live_measure_joins("v.measure_version_id"),
     ))
     .bind::<Text, _>(TESTING_SPACE_SLUG)
-    .bind::<Text, _>(&group.value)
+    .bind::<Text, _>(key)
     .load(conn)?;
-    group.topics = group_by_topic(
-        rows.iter()
-            .map(|row| (&row.measure, Some(row.dimension_title.as_str()))),
-    );
-    Ok(())
+    Ok(group_by_topic(rows.iter().map(|row| {
+        (&row.measure, Some(row.dimension_title.as_str()))
+    })))
 }
 
 // --- Ethnicity classifications ----------------------------------------------------------------
@@ -477,22 +494,6 @@ struct ClassificationRow {
     title: String,
     #[diesel(sql_type = Text)]
     long_title: String,
-}
-
-#[derive(QueryableByName)]
-struct ClassificationUseRow {
-    #[diesel(embed)]
-    measure: MeasureVersionRef,
-    #[diesel(sql_type = Text)]
-    classification_id: String,
-    #[diesel(sql_type = Text)]
-    dimension_title: String,
-    #[diesel(sql_type = Bool)]
-    includes_parents: bool,
-    #[diesel(sql_type = Bool)]
-    includes_all: bool,
-    #[diesel(sql_type = Bool)]
-    includes_unknown: bool,
 }
 
 /// A classification and the published dimensions that use it.
@@ -522,52 +523,84 @@ impl ClassificationUsage {
     }
 }
 
-/// Every classification, used or not (the model lists unused ones too), in reference order.
+/// Every classification, used or not (the model lists unused ones too), in reference order,
+/// with the published dimensions that use it.
 pub fn classifications(conn: &mut PgConnection) -> QueryResult<Vec<ClassificationUsage>> {
-    let all: Vec<ClassificationRow> =
-        diesel::sql_query("SELECT id, title, long_title FROM classification ORDER BY position, id")
-            .load(conn)?;
-    let uses: Vec<ClassificationUseRow> = diesel::sql_query(format!(
-        "SELECT {MEASURE_VERSION_COLUMNS}, v.classification_id, v.dimension_title, v.includes_parents, v.includes_all, v.includes_unknown
-         FROM classifications_by_dimension v {joins}
-         ORDER BY v.classification_id, v.dimension_position, v.dimension_guid",
+    let mut all = classification_summaries(conn)?;
+    for classification in &mut all {
+        load_classification_topics(conn, classification)?;
+    }
+    Ok(all)
+}
+
+#[derive(QueryableByName)]
+struct ClassificationCounts {
+    #[diesel(embed)]
+    classification: ClassificationRow,
+    #[diesel(sql_type = BigInt)]
+    measure_count: i64,
+    #[diesel(sql_type = BigInt)]
+    dimension_count: i64,
+    #[diesel(sql_type = BigInt)]
+    with_parents: i64,
+    #[diesel(sql_type = BigInt)]
+    with_all: i64,
+    #[diesel(sql_type = BigInt)]
+    with_unknown: i64,
+}
+
+/// Every classification with its counts, counted by the database, and `topics` left empty:
+/// what the classifications' index page shows, without a row per dimension.
+pub fn classification_summaries(conn: &mut PgConnection) -> QueryResult<Vec<ClassificationUsage>> {
+    let counts: Vec<ClassificationCounts> = diesel::sql_query(format!(
+        "SELECT c.id, c.title, c.long_title,
+                count(DISTINCT used.measure_id) AS measure_count,
+                count(used.measure_id) AS dimension_count,
+                count(*) FILTER (WHERE used.includes_parents) AS with_parents,
+                count(*) FILTER (WHERE used.includes_all) AS with_all,
+                count(*) FILTER (WHERE used.includes_unknown) AS with_unknown
+         FROM classification c
+         LEFT JOIN (
+             SELECT v.classification_id, m.id AS measure_id, v.includes_parents,
+                    v.includes_all, v.includes_unknown
+             FROM classifications_by_dimension v {joins}
+         ) used ON used.classification_id = c.id
+         GROUP BY c.id, c.title, c.long_title, c.position
+         ORDER BY c.position, c.id",
         joins = live_measure_joins("v.measure_version_id"),
     ))
     .bind::<Text, _>(TESTING_SPACE_SLUG)
     .load(conn)?;
-    let mut by_classification: HashMap<&str, Vec<&ClassificationUseRow>> = HashMap::new();
-    for row in &uses {
-        by_classification
-            .entry(row.classification_id.as_str())
-            .or_default()
-            .push(row);
-    }
-    Ok(all
+    let count = |n: i64| usize::try_from(n).unwrap_or_default();
+    Ok(counts
         .into_iter()
-        .map(|classification| {
-            let rows = by_classification
-                .remove(classification.id.as_str())
-                .unwrap_or_default();
-            let count = |flag: fn(&ClassificationUseRow) -> bool| {
-                rows.iter().filter(|row| flag(row)).count()
-            };
-            let measures: BTreeSet<i32> = rows.iter().map(|row| row.measure.measure_id).collect();
-            ClassificationUsage {
-                measure_count: measures.len(),
-                dimension_count: rows.len(),
-                with_parents: count(|row| row.includes_parents),
-                with_all: count(|row| row.includes_all),
-                with_unknown: count(|row| row.includes_unknown),
-                topics: group_by_topic(
-                    rows.iter()
-                        .map(|row| (&row.measure, Some(row.dimension_title.as_str()))),
-                ),
-                id: classification.id,
-                title: classification.title,
-                long_title: classification.long_title,
-            }
+        .map(|row| ClassificationUsage {
+            id: row.classification.id,
+            title: row.classification.title,
+            long_title: row.classification.long_title,
+            measure_count: count(row.measure_count),
+            dimension_count: count(row.dimension_count),
+            with_parents: count(row.with_parents),
+            with_all: count(row.with_all),
+            with_unknown: count(row.with_unknown),
+            topics: Vec::new(),
         })
         .collect())
+}
+
+/// Fills `classification.topics` with the published dimensions that use it, by topic.
+pub fn load_classification_topics(
+    conn: &mut PgConnection,
+    classification: &mut ClassificationUsage,
+) -> QueryResult<()> {
+    classification.topics = dimension_topics(
+        conn,
+        "classifications_by_dimension v",
+        "v.classification_id = $2",
+        "v.dimension_position, v.dimension_guid",
+        &classification.id,
+    )?;
+    Ok(())
 }
 
 // --- Geographic breakdown ---------------------------------------------------------------------
@@ -578,14 +611,8 @@ struct GeographyLevelRow {
     name: String,
     #[diesel(sql_type = Nullable<Text>)]
     description: Option<String>,
-}
-
-#[derive(QueryableByName)]
-struct GeographyUseRow {
-    #[diesel(embed)]
-    measure: MeasureVersionRef,
-    #[diesel(sql_type = Text)]
-    geography_name: String,
+    #[diesel(sql_type = BigInt)]
+    measure_count: i64,
 }
 
 /// A lowest level of geography and the published pages that go down to it.
@@ -599,15 +626,27 @@ pub struct GeographyLevel {
     pub topics: Vec<TopicGroup>,
 }
 
-/// Every lowest level of geography, with or without pages, in reference order.
+/// Every lowest level of geography, with or without pages, in reference order, with the
+/// published pages that go down to it.
 pub fn geography_levels(conn: &mut PgConnection) -> QueryResult<Vec<GeographyLevel>> {
-    let levels: Vec<GeographyLevelRow> = diesel::sql_query(
-        "SELECT name, description FROM lowest_level_of_geography ORDER BY position, name",
-    )
-    .load(conn)?;
-    let uses: Vec<GeographyUseRow> = diesel::sql_query(format!(
-        "SELECT {MEASURE_VERSION_COLUMNS}, v.geography_name
-         FROM latest_published_measure_versions_by_geography v {joins}",
+    let mut levels = geography_summaries(conn)?;
+    for level in &mut levels {
+        load_geography_topics(conn, level)?;
+    }
+    Ok(levels)
+}
+
+/// Every lowest level of geography with its count of pages, and `topics` left empty.
+pub fn geography_summaries(conn: &mut PgConnection) -> QueryResult<Vec<GeographyLevel>> {
+    let levels: Vec<GeographyLevelRow> = diesel::sql_query(format!(
+        "SELECT l.name, l.description, count(used.geography_name) AS measure_count
+         FROM lowest_level_of_geography l
+         LEFT JOIN (
+             SELECT v.geography_name
+             FROM latest_published_measure_versions_by_geography v {joins}
+         ) used ON used.geography_name = l.name
+         GROUP BY l.name, l.description, l.position
+         ORDER BY l.position, l.name",
         joins = live_measure_joins("v.measure_version_id"),
     ))
     .bind::<Text, _>(TESTING_SPACE_SLUG)
@@ -616,20 +655,64 @@ pub fn geography_levels(conn: &mut PgConnection) -> QueryResult<Vec<GeographyLev
     Ok(levels
         .into_iter()
         .zip(slugs)
-        .map(|(level, slug)| {
-            let pages: Vec<&GeographyUseRow> = uses
-                .iter()
-                .filter(|row| row.geography_name == level.name)
-                .collect();
-            GeographyLevel {
-                measure_count: pages.len(),
-                topics: group_by_topic(pages.iter().map(|row| (&row.measure, None))),
-                name: level.name,
-                slug,
-                description: level.description,
-            }
+        .map(|(level, slug)| GeographyLevel {
+            measure_count: usize::try_from(level.measure_count).unwrap_or_default(),
+            topics: Vec::new(),
+            name: level.name,
+            slug,
+            description: level.description,
         })
         .collect())
+}
+
+/// Fills `level.topics` with the published pages that go down to it, by topic.
+pub fn load_geography_topics(
+    conn: &mut PgConnection,
+    level: &mut GeographyLevel,
+) -> QueryResult<()> {
+    let rows: Vec<GeographyUseRow> = diesel::sql_query(format!(
+        "SELECT {MEASURE_VERSION_COLUMNS}
+         FROM latest_published_measure_versions_by_geography v {joins}
+         WHERE v.geography_name = $2",
+        joins = live_measure_joins("v.measure_version_id"),
+    ))
+    .bind::<Text, _>(TESTING_SPACE_SLUG)
+    .bind::<Text, _>(&level.name)
+    .load(conn)?;
+    level.topics = group_by_topic(rows.iter().map(|row| (&row.measure, None)));
+    Ok(())
+}
+
+#[derive(QueryableByName)]
+struct GeographyUseRow {
+    #[diesel(embed)]
+    measure: MeasureVersionRef,
+}
+
+// --- One dashboard page at a time -------------------------------------------------------------
+
+/// A dashboard page about one thing, which lists the published pages or dimensions about it:
+/// an ethnic group, a classification or a level of geography. Together their lists are a row
+/// for every group, classification and level of every published dimension, so the site build
+/// loads and renders them one at a time ([`DashboardDetail::load_topics`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DashboardDetail {
+    EthnicGroup(EthnicGroup),
+    Classification(ClassificationUsage),
+    GeographyLevel(GeographyLevel),
+}
+
+impl DashboardDetail {
+    /// Fills in the list of pages or dimensions, by topic.
+    pub fn load_topics(&mut self, conn: &mut PgConnection) -> QueryResult<()> {
+        match self {
+            DashboardDetail::EthnicGroup(group) => load_ethnic_group_topics(conn, group),
+            DashboardDetail::Classification(classification) => {
+                load_classification_topics(conn, classification)
+            }
+            DashboardDetail::GeographyLevel(level) => load_geography_topics(conn, level),
+        }
+    }
 }
 
 // --- Everything the public site shows -------------------------------------------------------
@@ -650,23 +733,62 @@ pub struct Dashboards {
 impl Dashboards {
     pub fn load(conn: &mut PgConnection) -> QueryResult<Dashboards> {
         let mut dashboards = Dashboards::load_outline(conn)?;
-        for group in &mut dashboards.ethnic_groups {
-            load_ethnic_group_topics(conn, group)?;
-        }
+        let details = dashboards
+            .details()
+            .map(|mut detail| detail.load_topics(conn).map(|()| detail))
+            .collect::<QueryResult<Vec<_>>>()?;
+        dashboards.set_details(details);
         Ok(dashboards)
     }
 
-    /// Everything but the ethnic groups' dimensions (their `topics` are empty): the site
-    /// build loads each group's with [`load_ethnic_group_topics`] as it renders its page,
-    /// because together they are a row for every group of every published dimension.
+    /// Everything but the lists of the ethnic groups', classifications' and geography
+    /// levels' pages (their `topics` are empty): the site build loads each with
+    /// [`DashboardDetail::load_topics`] as it renders its page.
     pub fn load_outline(conn: &mut PgConnection) -> QueryResult<Dashboards> {
         Ok(Dashboards {
             major_publications: major_publications(conn)?,
             latest_publication: latest_publication_date(conn)?,
             ethnic_groups: ethnic_group_summaries(conn)?,
-            classifications: classifications(conn)?,
-            geography_levels: geography_levels(conn)?,
+            classifications: classification_summaries(conn)?,
+            geography_levels: geography_summaries(conn)?,
         })
+    }
+
+    /// Every ethnic group, classification and level of geography, as held here (with their
+    /// lists only when loaded), in the dashboards' order.
+    pub fn details(&self) -> impl Iterator<Item = DashboardDetail> + '_ {
+        let groups = self
+            .ethnic_groups
+            .iter()
+            .cloned()
+            .map(DashboardDetail::EthnicGroup);
+        let classifications = self
+            .classifications
+            .iter()
+            .cloned()
+            .map(DashboardDetail::Classification);
+        let levels = self
+            .geography_levels
+            .iter()
+            .cloned()
+            .map(DashboardDetail::GeographyLevel);
+        groups.chain(classifications).chain(levels)
+    }
+
+    /// Puts loaded details back in place of the summaries.
+    pub fn set_details(&mut self, details: impl IntoIterator<Item = DashboardDetail>) {
+        self.ethnic_groups.clear();
+        self.classifications.clear();
+        self.geography_levels.clear();
+        for detail in details {
+            match detail {
+                DashboardDetail::EthnicGroup(group) => self.ethnic_groups.push(group),
+                DashboardDetail::Classification(classification) => {
+                    self.classifications.push(classification)
+                }
+                DashboardDetail::GeographyLevel(level) => self.geography_levels.push(level),
+            }
+        }
     }
 
     /// The publications-by-week table up to the newest publication.

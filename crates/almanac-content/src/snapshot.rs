@@ -10,7 +10,7 @@ use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{Int4, Nullable, Text};
 
-use crate::dashboards::EthnicGroup;
+use crate::dashboards::DashboardDetail;
 use crate::pages::{self, MeasurePage};
 use crate::site::{self, Correction, TESTING_SPACE_SLUG, TopicSummary};
 use crate::site_pages::{self, HOMEPAGE_PATH, SitePageContent};
@@ -73,7 +73,8 @@ pub struct SiteSnapshot {
     /// `from` → `to`, both site paths.
     pub redirects: Vec<(String, String)>,
     /// The public dashboards, from the materialized views as last refreshed; the ethnic
-    /// groups without their dimensions, which [`PageReader`] loads one group at a time.
+    /// groups, classifications and geography levels without their lists, which
+    /// [`PageReader::load_dashboard_detail`] loads one at a time.
     pub dashboards: crate::dashboards::Dashboards,
     /// The version ids of `measures`, for `is_latest` (asked once per page: a scan of
     /// `measures` each time made the build quadratic in the site's size).
@@ -104,7 +105,7 @@ const PUBLISHED_MEASURES: &str = "
 pub const PAGE_BATCH: usize = 500;
 
 /// The parts of a snapshot that are read piece by piece in its transaction: the measure
-/// pages, batch by batch, and each ethnic group's dimensions.
+/// pages, batch by batch, and the list of each dashboard detail page.
 pub struct PageReader<'a> {
     conn: &'a mut PgConnection,
     ids: &'a [i32],
@@ -122,9 +123,10 @@ impl PageReader<'_> {
         pages::measure_pages(self.conn, batch).map(Some)
     }
 
-    /// Fills in an ethnic group of the outline's dashboards with its dimensions.
-    pub fn load_ethnic_group_topics(&mut self, group: &mut EthnicGroup) -> QueryResult<()> {
-        crate::dashboards::load_ethnic_group_topics(self.conn, group)
+    /// Fills in an ethnic group, classification or geography level of the outline's
+    /// dashboards with its list of pages.
+    pub fn load_dashboard_detail(&mut self, detail: &mut DashboardDetail) -> QueryResult<()> {
+        detail.load_topics(self.conn)
     }
 }
 
@@ -154,21 +156,21 @@ where
         })
 }
 
-/// The snapshot, its ethnic groups' dimensions included, and every measure page at once: for
-/// tests and tools on small sites.
+/// The snapshot, its dashboards' lists included, and every measure page at once: for tests
+/// and tools on small sites.
 pub fn load(conn: &mut PgConnection) -> QueryResult<(SiteSnapshot, Vec<MeasurePage>)> {
-    let (mut snapshot, (all, groups)) = read(conn, PAGE_BATCH, |snapshot, pages| {
+    let (mut snapshot, (all, details)) = read(conn, PAGE_BATCH, |snapshot, pages| {
         let mut all = Vec::with_capacity(snapshot.measure_page_ids.len());
         while let Some(batch) = pages.next_batch()? {
             all.extend(batch);
         }
-        let mut groups = snapshot.dashboards.ethnic_groups.clone();
-        for group in &mut groups {
-            pages.load_ethnic_group_topics(group)?;
+        let mut details: Vec<DashboardDetail> = snapshot.dashboards.details().collect();
+        for detail in &mut details {
+            pages.load_dashboard_detail(detail)?;
         }
-        Ok::<_, diesel::result::Error>((all, groups))
+        Ok::<_, diesel::result::Error>((all, details))
     })?;
-    snapshot.dashboards.ethnic_groups = groups;
+    snapshot.dashboards.set_details(details);
     Ok((snapshot, all))
 }
 

@@ -10,8 +10,9 @@ use askama::Template;
 use chrono::NaiveDate;
 
 use almanac_content::dashboards::{
-    ClassificationUsage, Dashboards, EthnicGroup, GeographyLevel, MajorPublication,
-    MeasureVersionRef, PlannedStage, TopicGroup, TopicMeasures, by_month, weekly_publications,
+    ClassificationUsage, DashboardDetail, Dashboards, EthnicGroup, GeographyLevel,
+    MajorPublication, MeasureVersionRef, PlannedStage, TopicGroup, TopicMeasures, by_month,
+    weekly_publications,
 };
 
 use crate::{Layout, Mode, RenderError, SiteSettings, render};
@@ -750,16 +751,27 @@ pub fn all_measures_page(
 
 // --- The public site's dashboards ------------------------------------------------------------
 
-/// The public page of one ethnic group (with its dimensions loaded), by its path. The site
-/// build renders each group's page as it loads the group's dimensions.
-pub fn ethnic_group_site_page(
-    group: &EthnicGroup,
+/// The public page of one ethnic group, classification or geography level (with its list
+/// loaded), by its path. The site build renders each as it loads its list.
+pub fn detail_site_page(
+    detail: &DashboardDetail,
     settings: &SiteSettings,
 ) -> Result<(String, String), RenderError> {
-    Ok((
-        site_path(&ethnic_group_url(group)),
-        ethnic_group_page(group, Mode::Published, settings)?,
-    ))
+    let mode = Mode::Published;
+    Ok(match detail {
+        DashboardDetail::EthnicGroup(group) => (
+            site_path(&ethnic_group_url(group)),
+            ethnic_group_page(group, mode, settings)?,
+        ),
+        DashboardDetail::Classification(classification) => (
+            site_path(&classification_url(classification)),
+            classification_page(classification, mode, settings)?,
+        ),
+        DashboardDetail::GeographyLevel(level) => (
+            site_path(&geography_level_url(level)),
+            geography_level_page(level, mode, settings)?,
+        ),
+    })
 }
 
 /// The file a dashboard's address is served from.
@@ -767,14 +779,14 @@ fn site_path(url: &str) -> String {
     format!("{}index.html", url.trim_start_matches('/'))
 }
 
-/// Every public dashboard page but the ethnic groups' own ([`ethnic_group_site_page`]) as
-/// the site build writes it: `(path, html)`, paths relative to the site's root.
+/// Every public dashboard page but the detail pages ([`detail_site_page`]) as the site
+/// build writes it: `(path, html)`, paths relative to the site's root.
 pub fn dashboard_site_pages(
     dashboards: &Dashboards,
     settings: &SiteSettings,
 ) -> Result<Vec<(String, String)>, RenderError> {
     let mode = Mode::Published;
-    let mut pages = vec![
+    Ok(vec![
         (
             site_path(DASHBOARDS_PATH),
             dashboards_index(mode, settings)?,
@@ -804,20 +816,7 @@ pub fn dashboard_site_pages(
             site_path(GEOGRAPHY.url),
             geography_page(&dashboards.geography_levels, mode, settings)?,
         ),
-    ];
-    for classification in &dashboards.classifications {
-        pages.push((
-            site_path(&classification_url(classification)),
-            classification_page(classification, mode, settings)?,
-        ));
-    }
-    for level in &dashboards.geography_levels {
-        pages.push((
-            site_path(&geography_level_url(level)),
-            geography_level_page(level, mode, settings)?,
-        ));
-    }
-    Ok(pages)
+    ])
 }
 
 #[cfg(test)]
@@ -1004,8 +1003,8 @@ mod tests {
             .into_iter()
             .map(|(path, _)| path)
             .collect();
-        for group in &dashboards.ethnic_groups {
-            paths.push(ethnic_group_site_page(group, &settings()).unwrap().0);
+        for detail in dashboards.details() {
+            paths.push(detail_site_page(&detail, &settings()).unwrap().0);
         }
         assert_eq!(
             paths,
@@ -1016,8 +1015,8 @@ mod tests {
                 "dashboards/ethnic-groups/index.html",
                 "dashboards/ethnicity-classifications/index.html",
                 "dashboards/geographic-breakdown/index.html",
-                "dashboards/geographic-breakdown/local-authority/index.html",
                 "dashboards/ethnic-groups/white-british/index.html",
+                "dashboards/geographic-breakdown/local-authority/index.html",
             ]
         );
     }

@@ -76,13 +76,14 @@ impl<'a> SiteRender<'a> {
         Ok(())
     }
 
-    /// Renders the page of one ethnic group, its dimensions loaded.
-    pub fn ethnic_group_page(
+    /// Renders the page of one ethnic group, classification or geography level, its list
+    /// loaded.
+    pub fn dashboard_detail_page(
         &mut self,
-        group: &almanac_content::dashboards::EthnicGroup,
+        detail: &almanac_content::dashboards::DashboardDetail,
         site: &mut Site,
     ) -> Result<(), SiteError> {
-        let (path, html) = crate::dashboards::ethnic_group_site_page(group, self.settings)?;
+        let (path, html) = crate::dashboards::detail_site_page(detail, self.settings)?;
         self.add(site, path, html.into_bytes())
     }
 
@@ -102,7 +103,7 @@ impl<'a> SiteRender<'a> {
     }
 
     /// Renders the pages made from the whole site: everything but the measure pages and the
-    /// ethnic groups' pages.
+    /// dashboards' detail pages.
     pub fn finish(mut self, site: &mut Site) -> Result<(), SiteError> {
         let (snapshot, settings) = (self.snapshot, self.settings);
         self.add(
@@ -155,8 +156,8 @@ impl<'a> SiteRender<'a> {
     }
 }
 
-/// The whole site in memory at once, from a snapshot with its ethnic groups' dimensions
-/// loaded (`snapshot::load`): for tests and small sites.
+/// The whole site in memory at once, from a snapshot with its dashboards' lists loaded
+/// (`snapshot::load`): for tests and small sites.
 pub fn render_site(
     snapshot: &SiteSnapshot,
     pages: &[MeasurePage],
@@ -165,8 +166,8 @@ pub fn render_site(
     let mut site = Site::new();
     let mut render = SiteRender::new(snapshot, settings);
     render.measure_pages(pages, &mut site)?;
-    for group in &snapshot.dashboards.ethnic_groups {
-        render.ethnic_group_page(group, &mut site)?;
+    for detail in snapshot.dashboards.details() {
+        render.dashboard_detail_page(&detail, &mut site)?;
     }
     render.finish(&mut site)?;
     Ok(site)

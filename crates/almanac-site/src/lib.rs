@@ -8,6 +8,7 @@
 //! - [`ManifestDiff`]: the uploads, header-only updates and deletes between two manifests, in
 //!   the order that never leaves a page pointing at something missing.
 
+mod index;
 mod manifest;
 mod site;
 

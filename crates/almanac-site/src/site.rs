@@ -1,10 +1,11 @@
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
+
+use crate::index::{Index, MAX_PATH_BYTES};
 
 /// What the site keeps of one output file: its bytes are read with [`Site::read`], and its
 /// headers follow from its path ([`content_type_for`], [`cache_control_for`]). Kept small,
@@ -34,8 +35,7 @@ impl SiteFile {
 /// bytes of the site.
 #[derive(Debug, Default)]
 pub struct Site {
-    /// Boxed paths: a `String` made by `format!` carries up to twice its length.
-    files: BTreeMap<Box<str>, SiteFile>,
+    files: Index,
     store: Store,
     /// Files hard-linked from the base folder instead of written, and their bytes.
     linked: usize,
@@ -44,7 +44,8 @@ pub struct Site {
 
 #[derive(Debug)]
 enum Store {
-    Memory(BTreeMap<String, Vec<u8>>),
+    /// The bytes of each file, by its entry number in the index.
+    Memory(Vec<Vec<u8>>),
     Folder {
         root: PathBuf,
         /// An earlier build's folder: a file with the same bytes there is hard-linked from
@@ -55,7 +56,7 @@ enum Store {
 
 impl Default for Store {
     fn default() -> Store {
-        Store::Memory(BTreeMap::new())
+        Store::Memory(Vec::new())
     }
 }
 
@@ -64,7 +65,8 @@ pub enum SiteError {
     /// Two parts of the renderer made the same file: a bug, never something to overwrite.
     #[error("two outputs write {0}")]
     Duplicate(String),
-    /// Absolute, empty, `..` or backslash paths could escape the output folder.
+    /// Absolute, empty, `..` or backslash paths could escape the output folder; a path
+    /// longer than the system's limit could not be written.
     #[error("unsafe output path “{0}”")]
     Unsafe(String),
     #[error("{}: {source}", path.display())]
@@ -120,7 +122,7 @@ impl Site {
             source,
         })?;
         Ok(Site {
-            files: BTreeMap::new(),
+            files: Index::default(),
             store: Store::Folder { root, base },
             linked: 0,
             linked_bytes: 0,
@@ -170,6 +172,7 @@ impl Site {
     /// adding a file that can run on many threads at once.
     pub fn prepare(&self, path: String, bytes: Vec<u8>) -> Result<Prepared, SiteError> {
         if path.is_empty()
+            || path.len() > MAX_PATH_BYTES
             || path.starts_with('/')
             || path.contains('\\')
             || path
@@ -203,18 +206,17 @@ impl Site {
 
     /// Adds a prepared file to the index; a path already there is an error.
     pub fn insert(&mut self, prepared: Prepared) -> Result<(), SiteError> {
-        if self.files.contains_key(prepared.path.as_str()) {
+        if self.files.find(&prepared.path).is_some() {
             return Err(SiteError::Duplicate(prepared.path));
         }
+        self.files.push(&prepared.path, prepared.file);
         if let (Store::Memory(bytes), Some(held)) = (&mut self.store, prepared.bytes) {
-            bytes.insert(prepared.path.clone(), held);
+            bytes.push(held);
         }
         if prepared.linked {
             self.linked += 1;
             self.linked_bytes += prepared.file.size;
         }
-        self.files
-            .insert(prepared.path.into_boxed_str(), prepared.file);
         Ok(())
     }
 
@@ -223,20 +225,17 @@ impl Site {
     }
 
     pub fn contains(&self, path: &str) -> bool {
-        self.files.contains_key(path)
+        self.files.find(path).is_some()
     }
 
     /// The bytes of a file: borrowed from memory, or read from the folder.
     pub fn read(&self, path: &str) -> Result<Cow<'_, [u8]>, SiteError> {
+        let Some(number) = self.files.find(path) else {
+            return Err(SiteError::Missing(path.to_owned()));
+        };
         match &self.store {
-            Store::Memory(bytes) => bytes
-                .get(path)
-                .map(|bytes| Cow::Borrowed(bytes.as_slice()))
-                .ok_or_else(|| SiteError::Missing(path.to_owned())),
+            Store::Memory(bytes) => Ok(Cow::Borrowed(bytes[number].as_slice())),
             Store::Folder { root, .. } => {
-                if !self.files.contains_key(path) {
-                    return Err(SiteError::Missing(path.to_owned()));
-                }
                 let full = root.join(path);
                 fs::read(&full)
                     .map(Cow::Owned)
@@ -245,8 +244,9 @@ impl Site {
         }
     }
 
+    /// Every file, in path order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &SiteFile)> {
-        self.files.iter().map(|(path, file)| (&**path, file))
+        self.files.iter().map(|(_, path, file)| (path, file))
     }
 
     pub fn len(&self) -> usize {
@@ -258,7 +258,7 @@ impl Site {
     }
 
     pub fn total_bytes(&self) -> u64 {
-        self.files.values().map(|file| file.size).sum()
+        self.files.total_bytes()
     }
 
     /// Adds every file of `other` (a small site: the assets, a test's pages); a path in
