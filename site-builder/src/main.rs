@@ -383,7 +383,7 @@ fn rollback(
         database_url,
         &claim,
         config.lease,
-        run::Source::Given(site),
+        run::Source::Given(Box::new(site)),
         &targets,
     ))?;
     println!(

@@ -943,7 +943,7 @@ struct FragmentLink {
 /// noted and checked when that page is read a second time (few pages are the targets of
 /// such links).
 pub fn check(site: &Site) -> Result<Vec<Problem>, SiteError> {
-    let html: Vec<&str> = site
+    let html: Vec<String> = site
         .iter()
         .map(|(path, _)| path)
         .filter(|path| path.ends_with(".html"))

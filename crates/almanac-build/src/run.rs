@@ -148,7 +148,7 @@ pub enum Source<'a> {
     /// The site as the database holds it now.
     Render(&'a BuildInputs),
     /// An earlier site, taken back from the git history: a rollback.
-    Given(almanac_site::Site),
+    Given(Box<almanac_site::Site>),
 }
 
 /// Runs the claimed build and records DONE (with the summary) or FAILED (with the reason).
@@ -221,7 +221,7 @@ async fn deploy(
             let built = build_site_into(conn, inputs, output).await?;
             (built.site, built.stages)
         }
-        Source::Given(site) => (site, Vec::new()),
+        Source::Given(site) => (*site, Vec::new()),
     };
     if heartbeat.lost() {
         return Err(RunError::LostClaim);

@@ -82,7 +82,7 @@ async fn a_seeded_site_builds_checks_clean_and_is_byte_identical_twice() {
     )));
     assert!(!sitemap.contains(&versioned.replace("index.html", "")));
     assert!(site.iter().any(|(path, _)| path.starts_with("assets/site-")
-        && almanac_site::cache_control_for(path).contains("immutable")));
+        && almanac_site::cache_control_for(&path).contains("immutable")));
     assert!(site.iter().any(|(path, _)| path.ends_with(".png")));
     assert!(site.iter().any(|(path, _)| path.contains("/downloads/")));
     let stages: Vec<&str> = built.stages.iter().map(|stage| stage.name).collect();

@@ -380,7 +380,7 @@ impl GitHistory {
     fn write_tree(&self, site: &Site) -> Result<Oid, GitError> {
         let mut root = BTreeMap::new();
         for (path, _) in site.iter() {
-            let blob = self.repo.blob(&site.read(path)?)?;
+            let blob = self.repo.blob(&site.read(&path)?)?;
             let mut parts: Vec<&str> = path.split('/').collect();
             let name = parts.pop().unwrap_or_default();
             let mut dir = &mut root;

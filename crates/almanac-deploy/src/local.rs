@@ -227,7 +227,8 @@ impl LocalFolder {
                 let staging = self.staging(build)?;
                 let mut copy = Site::in_folder(&staging.folder, staging.base)?;
                 for (path, _) in site.iter() {
-                    copy.add(path, site.read(path)?.into_owned())?;
+                    let bytes = site.read(&path)?.into_owned();
+                    copy.add(path, bytes)?;
                 }
                 (staging.folder, copy.linked_files(), copy.linked_bytes())
             }

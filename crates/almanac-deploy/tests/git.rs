@@ -253,7 +253,7 @@ fn ten_thousand_files() {
     );
     let mut changed = Site::new();
     for (path, _) in big.iter() {
-        let mut bytes = big.read(path).unwrap().into_owned();
+        let mut bytes = big.read(&path).unwrap().into_owned();
         if path.contains("measure-42/") {
             bytes.extend_from_slice(b"edited");
         }

@@ -40,10 +40,8 @@ fn files(dir: &Path) -> Vec<(String, String)> {
 fn expected(site: &Site) -> Vec<(String, String)> {
     site.iter()
         .map(|(path, _)| {
-            (
-                path.to_owned(),
-                String::from_utf8(site.read(path).unwrap().into_owned()).unwrap(),
-            )
+            let text = String::from_utf8(site.read(&path).unwrap().into_owned()).unwrap();
+            (path, text)
         })
         .collect()
 }

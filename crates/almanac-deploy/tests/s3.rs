@@ -123,13 +123,13 @@ async fn a_full_deploy_fills_both_buckets_and_a_redeploy_sends_nothing() {
     for bucket in [&primary, &mirror] {
         assert_eq!(
             keys(bucket).await,
-            site.iter().map(|(p, _)| p.to_owned()).collect::<Vec<_>>()
+            site.iter().map(|(p, _)| p).collect::<Vec<_>>()
         );
         for (path, _) in site.iter() {
-            let (bytes, content_type, cache_control) = object(bucket, path).await.unwrap();
-            assert_eq!(bytes, site.read(path).unwrap().as_ref(), "{path}");
-            assert_eq!(content_type, content_type_for(path), "{path}");
-            assert_eq!(cache_control, cache_control_for(path), "{path}");
+            let (bytes, content_type, cache_control) = object(bucket, &path).await.unwrap();
+            assert_eq!(bytes, site.read(&path).unwrap().as_ref(), "{path}");
+            assert_eq!(content_type, content_type_for(&path), "{path}");
+            assert_eq!(cache_control, cache_control_for(&path), "{path}");
         }
         let stored = ManifestStore::new(bucket.bucket())
             .unwrap()
@@ -176,7 +176,7 @@ async fn one_changed_page_uploads_that_object_only_and_a_header_change_is_a_copy
         let bytes = if path == "health/smoking/latest/index.html" {
             b"<h1>Smoking, corrected</h1>".to_vec()
         } else {
-            before.read(path).unwrap().into_owned()
+            before.read(&path).unwrap().into_owned()
         };
         after.add(path, bytes).unwrap();
     }
@@ -254,8 +254,11 @@ async fn removed_pages_are_deleted_from_both_buckets_within_the_cap() {
 
     let without = |gone: &[&str]| {
         let mut site = Site::new();
-        for (path, _) in full.iter().filter(|(path, _)| !gone.contains(path)) {
-            site.add(path, full.read(path).unwrap().into_owned())
+        for (path, _) in full
+            .iter()
+            .filter(|(path, _)| !gone.contains(&path.as_str()))
+        {
+            site.add(path.clone(), full.read(&path).unwrap().into_owned())
                 .unwrap();
         }
         site
@@ -350,8 +353,8 @@ async fn a_deploy_stopped_midway_is_repaired_by_the_next_one() {
 
     // v2 changes every page, adds two, and drops one.
     let mut v2 = Site::new();
-    for (path, _) in v1.iter().filter(|(path, _)| *path != "work/index.html") {
-        let mut bytes = v1.read(path).unwrap().into_owned();
+    for (path, _) in v1.iter().filter(|(path, _)| path != "work/index.html") {
+        let mut bytes = v1.read(&path).unwrap().into_owned();
         bytes.extend_from_slice(b" v2");
         v2.add(path, bytes).unwrap();
     }
@@ -427,7 +430,7 @@ async fn slow_downs_are_retried_and_a_failed_deploy_records_its_progress() {
     // did is recorded, so only the rest is pending.
     let mut v2 = Site::new();
     for (path, _) in v1.iter() {
-        let mut bytes = v1.read(path).unwrap().into_owned();
+        let mut bytes = v1.read(&path).unwrap().into_owned();
         bytes.extend_from_slice(b" v2");
         v2.add(path, bytes).unwrap();
     }
@@ -785,7 +788,7 @@ async fn large_sites_are_listed_page_by_page_and_deleted_in_batches() {
     let mut small = Site::new();
     for (path, _) in big.iter().take(300) {
         small
-            .add(path, big.read(path).unwrap().into_owned())
+            .add(path.clone(), big.read(&path).unwrap().into_owned())
             .unwrap();
     }
     let report = deploy(

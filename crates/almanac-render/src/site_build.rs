@@ -323,8 +323,10 @@ fn redirected_pages(site: &Site, moves: &[(String, String)]) -> Vec<(String, Str
         let moved_here = site
             .iter()
             .filter(|_| !to.is_empty())
-            .filter_map(|(path, _)| path.strip_suffix("index.html"))
-            .filter_map(|folder| Some(folder.strip_prefix(to)?.strip_prefix('/')?.to_owned()))
+            .filter_map(|(path, _)| {
+                let folder = path.strip_suffix("index.html")?;
+                Some(folder.strip_prefix(to)?.strip_prefix('/')?.to_owned())
+            })
             .collect::<Vec<_>>();
         // The old address itself always redirects, even when nothing lives at the new one
         // yet (a topic with no published measure).
@@ -438,7 +440,7 @@ fn sitemap(site: &Site, unlisted: &HashSet<String>, settings: &SiteSettings) -> 
         let Some(folder) = path.strip_suffix("index.html") else {
             continue;
         };
-        if !unlisted.contains(path) {
+        if !unlisted.contains(&path) {
             xml.push_str(&format!(
                 "  <url><loc>{}/{}</loc></url>\n",
                 xml_escape(&settings.public_url),

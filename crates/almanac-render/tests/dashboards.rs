@@ -43,10 +43,8 @@ fn every_dashboard_renders_from_seeded_data_with_working_links() {
         .iter()
         .filter(|(path, _)| path.starts_with("dashboards/"))
         .map(|(path, _)| {
-            (
-                path.to_owned(),
-                String::from_utf8(site.read(path).unwrap().into_owned()).unwrap(),
-            )
+            let text = String::from_utf8(site.read(&path).unwrap().into_owned()).unwrap();
+            (path, text)
         })
         .collect();
     assert_eq!(pages.len(), expected);

@@ -27,15 +27,13 @@ impl Manifest {
         let entries = site
             .iter()
             .map(|(path, file)| {
-                (
-                    path.to_owned(),
-                    ManifestEntry {
-                        sha256: file.sha256_hex(),
-                        size: file.size,
-                        content_type: content_type_for(path).to_owned(),
-                        cache_control: cache_control_for(path).to_owned(),
-                    },
-                )
+                let entry = ManifestEntry {
+                    sha256: file.sha256_hex(),
+                    size: file.size,
+                    content_type: content_type_for(&path).to_owned(),
+                    cache_control: cache_control_for(&path).to_owned(),
+                };
+                (path, entry)
             })
             .collect();
         Manifest { entries }

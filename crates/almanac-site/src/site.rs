@@ -244,8 +244,9 @@ impl Site {
         }
     }
 
-    /// Every file, in path order.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &SiteFile)> {
+    /// Every file, in path order. Each path is put together as it comes (the index keeps
+    /// each folder once), so a caller that keeps them pays for only those it keeps.
+    pub fn iter(&self) -> impl Iterator<Item = (String, &SiteFile)> {
         self.files.iter().map(|(_, path, file)| (path, file))
     }
 
@@ -265,7 +266,7 @@ impl Site {
     /// both is an error.
     pub fn merge(&mut self, other: Site) -> Result<(), SiteError> {
         for (path, _) in other.iter() {
-            let bytes = other.read(path)?.into_owned();
+            let bytes = other.read(&path)?.into_owned();
             self.add(path, bytes)?;
         }
         Ok(())
