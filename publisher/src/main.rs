@@ -49,14 +49,14 @@ fn main() -> ExitCode {
     let _telemetry = match publisher::observability::init_telemetry(&ProcessEnv) {
         Ok(telemetry) => telemetry,
         Err(error) => {
-            eprintln!("publisher: {error:#}");
+            eprintln!("publisher: {}", almanac_telemetry::describe_error(&*error));
             return ExitCode::FAILURE;
         }
     };
     match run(cli.command.unwrap_or(Command::Serve)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("publisher: {error:#}");
+            eprintln!("publisher: {}", almanac_telemetry::describe_error(&*error));
             ExitCode::FAILURE
         }
     }

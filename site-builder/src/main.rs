@@ -108,14 +108,20 @@ fn main() -> ExitCode {
     let _telemetry = match telemetry::init() {
         Ok(telemetry) => telemetry,
         Err(error) => {
-            eprintln!("site-builder: {error:#}");
+            eprintln!(
+                "site-builder: {}",
+                almanac_telemetry::describe_error(&*error)
+            );
             return ExitCode::FAILURE;
         }
     };
     match run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("site-builder: {error:#}");
+            eprintln!(
+                "site-builder: {}",
+                almanac_telemetry::describe_error(&*error)
+            );
             ExitCode::FAILURE
         }
     }

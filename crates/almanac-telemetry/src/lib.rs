@@ -29,7 +29,8 @@ pub use logs::{log_layer, sentry_layer};
 pub use metrics::{BuildOutcome, CONTENT_TYPE, Metrics, UploadOutcome};
 pub use queue::{LeaseState, QueueState, StartedBuild};
 pub use reports::{
-    REPORTED_TARGET, identify_user, report_build_failure, report_server_error, sentry_options,
+    REPORTED_TARGET, describe_error, identify_user, report_build_failure, report_server_error,
+    sentry_options,
 };
 pub use settings::{LogFormat, TelemetrySettings};
 

@@ -154,3 +154,51 @@ mod tests {
         assert!(!client.is_enabled());
     }
 }
+
+/// An error and its causes on one line, for a person at a terminal. Many errors already
+/// name their cause in their own message (`cannot read {path}: {source}`), so a cause
+/// whose text is already there is not repeated.
+pub fn describe_error(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(error) = cause {
+        let said = error.to_string();
+        if !text.contains(&said) {
+            text.push_str(": ");
+            text.push_str(&said);
+        }
+        cause = error.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::describe_error;
+
+    #[derive(Debug, thiserror::Error)]
+    enum Outer {
+        #[error("assets: {0}")]
+        Assets(#[source] Inner),
+        #[error("the build stalled")]
+        Stalled(#[source] std::io::Error),
+    }
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("cannot read fonts: {source}")]
+    struct Inner {
+        source: std::io::Error,
+    }
+
+    #[test]
+    fn names_each_cause_once() {
+        let missing = || std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+        let error = Outer::Assets(Inner { source: missing() });
+        assert_eq!(
+            describe_error(&error),
+            "assets: cannot read fonts: no such file"
+        );
+        let error = Outer::Stalled(missing());
+        assert_eq!(describe_error(&error), "the build stalled: no such file");
+    }
+}
