@@ -147,11 +147,9 @@ impl<'a> SiteRender<'a> {
         }
         self.add(site, "404.html", not_found_page(settings)?.into_bytes())?;
         self.add(site, "robots.txt", robots(settings).into_bytes())?;
-        self.add(
-            site,
-            "sitemap.xml",
-            sitemap(site, &self.unlisted, settings).into_bytes(),
-        )?;
+        for (path, xml) in sitemaps(site, &self.unlisted, settings, SITEMAP_MAX_URLS) {
+            self.add(site, path, xml.into_bytes())?;
+        }
         Ok(())
     }
 }
@@ -430,26 +428,55 @@ fn robots(settings: &SiteSettings) -> String {
     )
 }
 
-/// Every indexable page (not `unlisted`), by its folder address.
-fn sitemap(site: &Site, unlisted: &HashSet<String>, settings: &SiteSettings) -> String {
-    let mut xml = String::from(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
-         <urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
-    );
-    for (path, _) in site.iter() {
-        let Some(folder) = path.strip_suffix("index.html") else {
-            continue;
-        };
-        if !unlisted.contains(&path) {
-            xml.push_str(&format!(
-                "  <url><loc>{}/{}</loc></url>\n",
-                xml_escape(&settings.public_url),
+/// The most addresses one sitemap may list (sitemaps.org; search engines ignore the rest).
+const SITEMAP_MAX_URLS: usize = 50_000;
+
+/// Every indexable page (not `unlisted`), by its folder address: in `sitemap.xml`, or, when
+/// there are more than `per_file`, in `sitemap-1.xml`, `sitemap-2.xml`, … with `sitemap.xml`
+/// their index (the address robots.txt gives either way).
+fn sitemaps(
+    site: &Site,
+    unlisted: &HashSet<String>,
+    settings: &SiteSettings,
+    per_file: usize,
+) -> Vec<(String, String)> {
+    let base = xml_escape(&settings.public_url);
+    let urls: Vec<String> = site
+        .iter()
+        .filter(|(path, _)| !unlisted.contains(path))
+        .filter_map(|(path, _)| {
+            let folder = path.strip_suffix("index.html")?;
+            Some(format!(
+                "  <url><loc>{base}/{}</loc></url>\n",
                 xml_escape(folder)
-            ));
-        }
+            ))
+        })
+        .collect();
+    let urlset = |urls: &[String]| {
+        let mut xml = String::from(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+             <urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+        );
+        urls.iter().for_each(|url| xml.push_str(url));
+        xml.push_str("</urlset>\n");
+        xml
+    };
+    if urls.len() <= per_file {
+        return vec![("sitemap.xml".to_owned(), urlset(&urls))];
     }
-    xml.push_str("</urlset>\n");
-    xml
+    let mut index = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+         <sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    let mut files = Vec::new();
+    for (number, part) in urls.chunks(per_file.max(1)).enumerate() {
+        let path = format!("sitemap-{}.xml", number + 1);
+        index.push_str(&format!("  <sitemap><loc>{base}/{path}</loc></sitemap>\n"));
+        files.push((path, urlset(part)));
+    }
+    index.push_str("</sitemapindex>\n");
+    files.push(("sitemap.xml".to_owned(), index));
+    files
 }
 
 fn xml_escape(text: &str) -> String {
@@ -461,8 +488,44 @@ fn xml_escape(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::redirected_pages;
+    use super::{redirected_pages, sitemaps};
     use almanac_site::Site;
+    use std::collections::HashSet;
+
+    #[test]
+    fn a_site_past_the_sitemap_limit_gets_numbered_sitemaps_and_an_index() {
+        let mut site = Site::new();
+        for path in [
+            "index.html",
+            "a/index.html",
+            "a/1.0/index.html",
+            "b/index.html",
+            "c/index.html",
+        ] {
+            site.add(path, Vec::new()).unwrap();
+        }
+        site.add("a/data.csv", Vec::new()).unwrap();
+        let unlisted: HashSet<String> = ["a/1.0/index.html".to_owned()].into();
+        let settings = crate::SiteSettings {
+            public_url: "https://example.gov.uk".to_owned(),
+            ..Default::default()
+        };
+        let one = sitemaps(&site, &unlisted, &settings, 4);
+        assert_eq!(one.len(), 1);
+        assert_eq!(one[0].0, "sitemap.xml");
+        assert_eq!(one[0].1.matches("<url>").count(), 4);
+
+        let split = sitemaps(&site, &unlisted, &settings, 3);
+        let paths: Vec<&str> = split.iter().map(|(path, _)| path.as_str()).collect();
+        assert_eq!(paths, ["sitemap-1.xml", "sitemap-2.xml", "sitemap.xml"]);
+        assert_eq!(split[0].1.matches("<url>").count(), 3);
+        assert!(split[1].1.contains("<loc>https://example.gov.uk/</loc>"));
+        let index = &split[2].1;
+        assert!(index.contains("<sitemapindex"));
+        assert!(index.contains("<loc>https://example.gov.uk/sitemap-1.xml</loc>"));
+        assert!(index.contains("<loc>https://example.gov.uk/sitemap-2.xml</loc>"));
+        assert!(split.iter().all(|(_, xml)| !xml.contains("/a/1.0/")));
+    }
 
     #[test]
     fn a_moved_topic_redirects_every_page_under_it_but_never_over_a_live_page() {

@@ -94,7 +94,12 @@ impl Phase {
     fn of_upload(path: &str) -> Phase {
         if path.starts_with("assets/") || is_fingerprinted(path) {
             Phase::Assets
-        } else if path == "sitemap.xml" {
+        } else if path == "sitemap.xml"
+            || path
+                .strip_prefix("sitemap-")
+                .and_then(|rest| rest.strip_suffix(".xml"))
+                .is_some_and(|number| number.bytes().all(|byte| byte.is_ascii_digit()))
+        {
             Phase::Sitemap
         } else {
             Phase::Pages

@@ -75,9 +75,28 @@ pub fn identify_user(user_id: i32) {
     });
 }
 
+/// An error and its causes on one line, for a person at a terminal. Many errors already
+/// name their cause in their own message (`cannot read {path}: {source}`), so a cause
+/// whose text is already there is not repeated.
+pub fn describe_error(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(error) = cause {
+        let said = error.to_string();
+        if !text.contains(&said) {
+            text.push_str(": ");
+            text.push_str(&said);
+        }
+        cause = error.source();
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
+
+    use super::describe_error;
 
     use sentry::test::TestTransport;
 
@@ -153,28 +172,6 @@ mod tests {
         let client = sentry::Client::from(sentry::apply_defaults(options));
         assert!(!client.is_enabled());
     }
-}
-
-/// An error and its causes on one line, for a person at a terminal. Many errors already
-/// name their cause in their own message (`cannot read {path}: {source}`), so a cause
-/// whose text is already there is not repeated.
-pub fn describe_error(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut cause = error.source();
-    while let Some(error) = cause {
-        let said = error.to_string();
-        if !text.contains(&said) {
-            text.push_str(": ");
-            text.push_str(&said);
-        }
-        cause = error.source();
-    }
-    text
-}
-
-#[cfg(test)]
-mod tests {
-    use super::describe_error;
 
     #[derive(Debug, thiserror::Error)]
     enum Outer {
