@@ -139,6 +139,18 @@ impl<T: Named> Names<T> {
     }
 }
 
+/// A path's folder names, outermost first, and its file name.
+fn split(path: &str) -> (impl Iterator<Item = &str>, &str) {
+    let (folders, name) = match path.rsplit_once('/') {
+        Some((folders, name)) => (Some(folders), name),
+        None => (None, path),
+    };
+    (
+        folders.into_iter().flat_map(|folders| folders.split('/')),
+        name,
+    )
+}
+
 impl Default for Index {
     fn default() -> Index {
         let root = Folder {
@@ -165,12 +177,10 @@ impl Index {
 
     /// The folder of a path and the file's name in it, if every folder on the way exists.
     fn locate<'p>(&self, path: &'p str) -> Option<(u32, &'p str)> {
-        let (folders, name) = path.rsplit_once('/').unwrap_or(("", path));
+        let (folders, name) = split(path);
         let mut folder = ROOT;
-        if path.contains('/') {
-            for segment in folders.split('/') {
-                folder = self.folders.find(&self.hasher, folder, segment)?;
-            }
+        for segment in folders {
+            folder = self.folders.find(&self.hasher, folder, segment)?;
         }
         Some((folder, name))
     }
@@ -189,20 +199,18 @@ impl Index {
     /// Adds a path not yet in the index (the caller checks), giving its entry number.
     pub(crate) fn push(&mut self, path: &str, file: SiteFile) -> usize {
         debug_assert!(path.len() <= MAX_PATH_BYTES && self.find(path).is_none());
-        let (folders, name) = path.rsplit_once('/').unwrap_or(("", path));
+        let (folders, name) = split(path);
         let mut folder = ROOT;
-        if path.contains('/') {
-            for segment in folders.split('/') {
-                folder = match self.folders.find(&self.hasher, folder, segment) {
-                    Some(found) => found,
-                    None => self
-                        .folders
-                        .push(&self.hasher, folder, segment, |start| Folder {
-                            parent: folder,
-                            start,
-                        }),
-                };
-            }
+        for segment in folders {
+            folder = match self.folders.find(&self.hasher, folder, segment) {
+                Some(found) => found,
+                None => self
+                    .folders
+                    .push(&self.hasher, folder, segment, |start| Folder {
+                        parent: folder,
+                        start,
+                    }),
+            };
         }
         let number = self.files.push(&self.hasher, folder, name, |start| Entry {
             file,
