@@ -96,8 +96,6 @@ pub fn describe_error(error: &(dyn std::error::Error + 'static)) -> String {
 mod tests {
     use std::sync::Arc;
 
-    use super::describe_error;
-
     use sentry::test::TestTransport;
 
     use super::*;
