@@ -16,19 +16,29 @@
 //!
 //! ```text
 //! let store = ManifestStore::new("primary")?;
-//! let stored = store.load(conn)?;                        // pending files come back as "pending"
-//! let wanted = Manifest::of(&site);
-//! let diff = bucket.plan(&stored.manifest, &wanted, &options)?;   // delete cap, before any write
-//! store.begin(conn, fence, &diff, &wanted)?;            // fenced; marks the diff's files pending
-//! match bucket.deploy(&site, &stored.manifest, &options).await {
-//!     Ok(_) => store.save(conn, fence, &wanted, &Holds { build_id, git_commit })?,
+//! let diff = store.diff(conn, &site)?;                   // the record beside the site, in path order
+//! bucket.check_deletes(&diff, &options)?;                // delete cap, before any write
+//! store.begin(conn, fence, &site, &diff)?;               // fenced; marks the diff's files pending
+//! match bucket.run(&site, &diff, &options).await {
+//!     Ok(_) => store.save(conn, fence, &site, &Holds { build_id, git_commit })?,
 //!     Err(error) => {
-//!         if let Some(done) = error.completed() {       // not after a crash, of course
-//!             store.record_progress(conn, fence, &wanted, done.done_paths())?;
+//!         if let Some(done) = error.completed() {        // not after a crash, of course
+//!             let deleted = done.deleted.iter().map(String::as_str);
+//!             store.record_progress(conn, fence, &site, done.written(), deleted)?;
 //!         }
 //!     }
 //! }
 //! ```
+//!
+//! # Memory
+//!
+//! A deploy never holds a whole manifest. `diff` reads the target's record a page at a time in
+//! path order (`deploy_file.path` sorts in byte order, `COLLATE "C"`) and walks the site beside
+//! it in the same order; the diff keeps each upload as the site's four-byte
+//! [`almanac_site::FileId`] and only deletes as paths. Each step's path and bytes are put
+//! together as it is sent, reports list written files by number, and `save` is the same walk
+//! again. So a deploy costs about eight bytes per changed file beyond the site's index, where
+//! two whole manifests of a 100,000-page site took about 900 MB.
 //!
 //! [`deploy_recorded`] does all of this for any number of buckets at once (the primary and
 //! the mirror): it saves the manifests only when every bucket holds the new site (a build is
@@ -54,11 +64,11 @@
 //!
 //! The stored manifest describes what the target is known to hold. Before a deploy sends
 //! anything, `begin` marks every file its diff touches as `pending` (inserting rows for new
-//! files). A pending file may hold the old bytes, the new ones or nothing, so `load` gives it
-//! the impossible hash [`PENDING_SHA256`]: the next diff uploads it again if the site still
+//! files). A pending file may hold the old bytes, the new ones or nothing, so `diff` (and
+//! `load`) gives it the impossible hash [`PENDING_SHA256`]: the next diff uploads it again if the site still
 //! has it, and deletes it (idempotently) if not. Files the interrupted deploy did not touch
 //! keep their real entries and are not sent again, and nothing is deleted that the site
-//! still wants. `save` records the whole new manifest and clears every pending mark.
+//! still wants. `save` makes the record match the site and clears every pending mark.
 //! `record_progress` clears the marks of steps known to have finished (when a deploy fails
 //! with an error rather than a crash), so only the rest is repeated.
 //!

@@ -1,7 +1,7 @@
 //! The whole bucket deploy protocol in one call: load, plan, begin, deploy, then save or
 //! record progress, for any number of buckets (the primary and the mirror).
 
-use almanac_site::{Manifest, Site};
+use almanac_site::Site;
 use diesel::pg::PgConnection;
 use futures_util::future::join_all;
 
@@ -63,47 +63,46 @@ pub async fn deploy_recorded(
     holds: &Holds,
     options: &DeployOptions,
 ) -> Result<Vec<DeployReport>, RecordedError> {
-    let wanted = Manifest::of(site);
-    let mut previous = Vec::with_capacity(buckets.len());
-    for bucket in buckets {
-        previous.push(bucket.store.load(conn)?.manifest);
-    }
     let mut plans = Vec::with_capacity(buckets.len());
-    for (bucket, previous) in buckets.iter().zip(&previous) {
-        plans.push(
-            bucket
-                .target
-                .plan(previous, &wanted, options)
-                .map_err(RecordedError::Refused)?,
-        );
+    for bucket in buckets {
+        let diff = bucket.store.diff(conn, site)?;
+        bucket
+            .target
+            .check_deletes(&diff, options)
+            .map_err(RecordedError::Refused)?;
+        plans.push(diff);
     }
     for (bucket, diff) in buckets.iter().zip(&plans) {
-        bucket.store.begin(conn, fence, diff, &wanted)?;
+        bucket.store.begin(conn, fence, site, diff)?;
     }
     let results = join_all(
         buckets
             .iter()
-            .zip(plans)
-            .map(|(bucket, diff)| bucket.target.run(site, &wanted, diff.steps, options)),
+            .zip(&plans)
+            .map(|(bucket, diff)| bucket.target.run(site, diff, options)),
     )
     .await;
+    drop(plans);
     if results.iter().all(Result::is_ok) {
         for bucket in buckets {
-            bucket.store.save(conn, fence, &wanted, holds)?;
+            bucket.store.save(conn, fence, site, holds)?;
         }
         return Ok(results.into_iter().map(Result::unwrap_or_default).collect());
     }
     for (bucket, result) in buckets.iter().zip(&results) {
-        let done: Vec<&str> = match result {
-            Ok(report) => report.done_paths().collect(),
-            Err(error) => error
-                .completed()
-                .map(|report| report.done_paths().collect())
-                .unwrap_or_default(),
+        let report = match result {
+            Ok(report) => Some(report),
+            Err(error) => error.completed(),
         };
-        bucket
-            .store
-            .record_progress(conn, fence, &wanted, done.iter().copied())?;
+        if let Some(report) = report {
+            bucket.store.record_progress(
+                conn,
+                fence,
+                site,
+                report.written(),
+                report.deleted.iter().map(String::as_str),
+            )?;
+        }
     }
     Err(RecordedError::Failed {
         results: buckets

@@ -8,7 +8,9 @@ use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use almanac_site::{DeployStep, Manifest, ManifestDiff, ManifestEntry, Phase, Site, StepKind};
+use almanac_site::{
+    DeployStep, FileId, Manifest, ManifestDiff, ManifestEntry, Phase, Site, StepKind,
+};
 use aws_sdk_s3::Client;
 use aws_sdk_s3::config::retry::RetryConfig;
 use aws_sdk_s3::config::timeout::TimeoutConfig;
@@ -178,14 +180,16 @@ impl fmt::Debug for DeployOptions {
     }
 }
 
-/// What a deploy did to one bucket. Paths are in the order they finished within each phase.
+/// What a deploy did to one bucket. Steps are in the order they finished within each phase;
+/// written files are the site's, by number ([`DeployReport::paths`] puts their paths
+/// together), so a report on a whole large site stays small.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DeployReport {
     pub bucket: String,
     /// New or changed bytes (PutObject).
-    pub uploaded: Vec<String>,
+    pub uploaded: Vec<FileId>,
     /// Same bytes, new headers (CopyObject onto itself).
-    pub updated: Vec<String>,
+    pub updated: Vec<FileId>,
     pub deleted: Vec<String>,
     pub bytes_uploaded: u64,
     /// Requests that were sent again after a retryable failure.
@@ -194,18 +198,35 @@ pub struct DeployReport {
 }
 
 impl DeployReport {
-    /// The steps this report shows as done, for [`crate::ManifestStore::record_progress`].
-    pub fn done_paths(&self) -> impl Iterator<Item = &str> {
-        self.uploaded
-            .iter()
-            .chain(&self.updated)
-            .chain(&self.deleted)
-            .map(String::as_str)
+    /// The site's files this report shows as written, for
+    /// [`crate::ManifestStore::record_progress`].
+    pub fn written(&self) -> impl Iterator<Item = FileId> + '_ {
+        self.uploaded.iter().chain(&self.updated).copied()
+    }
+
+    /// How many steps finished.
+    pub fn steps(&self) -> usize {
+        self.uploaded.len() + self.updated.len() + self.deleted.len()
+    }
+
+    /// The paths of one kind of finished step, in path order; `site` is the one deployed.
+    pub fn paths(&self, kind: StepKind, site: &Site) -> Vec<String> {
+        let files = match kind {
+            StepKind::Upload => &self.uploaded,
+            StepKind::HeadersOnly => &self.updated,
+            StepKind::Delete => return sorted(self.deleted.clone()),
+        };
+        sorted(files.iter().filter_map(|&id| site.path_of(id)).collect())
     }
 
     pub fn is_empty(&self) -> bool {
-        self.uploaded.is_empty() && self.updated.is_empty() && self.deleted.is_empty()
+        self.steps() == 0
     }
+}
+
+fn sorted(mut paths: Vec<String>) -> Vec<String> {
+    paths.sort();
+    paths
 }
 
 /// One S3 request that failed for good.
@@ -239,10 +260,9 @@ pub enum DeployError {
         /// Up to ten of the paths.
         first: Vec<String>,
     },
-    /// The previous manifest lists a file the deploy must upload, but the site lacks it: a
-    /// caller bug (the manifest must be diffed against `Manifest::of(site)`).
-    #[error("“{0}” is to be uploaded but is not in the site")]
-    NotInSite(String),
+    /// The steps were planned for another site than the one given: a caller bug.
+    #[error("the deploy's steps were planned for another site than the one given")]
+    PlannedForAnotherSite,
     /// A request failed for good; `completed` is what was done before.
     #[error("{source}")]
     Request {
@@ -250,7 +270,7 @@ pub enum DeployError {
         completed: Box<DeployReport>,
     },
     /// The progress callback asked to stop.
-    #[error("the deploy to bucket {} was stopped after {} step(s)", completed.bucket, completed.done_paths().count())]
+    #[error("the deploy to bucket {} was stopped after {} step(s)", completed.bucket, completed.steps())]
     Stopped { completed: Box<DeployReport> },
 }
 
@@ -262,7 +282,7 @@ impl DeployError {
             DeployError::Request { completed, .. } | DeployError::Stopped { completed } => {
                 Some(completed)
             }
-            DeployError::TooManyDeletes { .. } | DeployError::NotInSite(_) => None,
+            DeployError::TooManyDeletes { .. } | DeployError::PlannedForAnotherSite => None,
         }
     }
 }
@@ -460,123 +480,91 @@ impl S3Target {
         previous: &Manifest,
         options: &DeployOptions,
     ) -> Result<DeployReport, DeployError> {
-        let wanted = Manifest::of(site);
-        let steps = previous.diff_to(&wanted).steps;
-        self.check_deletes(&steps, previous.len(), options)?;
-        self.run(site, &wanted, steps, options).await
+        let diff = self.plan(previous, site, options)?;
+        self.run(site, &diff, options).await
     }
 
-    /// The steps of a deploy from `previous` to `wanted`, refused if its deletes exceed the
-    /// cap (unless `options.allow_deletes`): call it before
-    /// [`crate::ManifestStore::begin`], so a refused deploy marks nothing pending.
+    /// The steps of a deploy from `previous` to `site`, refused if its deletes exceed the
+    /// cap (unless `options.allow_deletes`). A deploy recorded in Postgres makes its diff
+    /// with [`crate::ManifestStore::diff`] and checks it with [`S3Target::check_deletes`].
     pub fn plan(
         &self,
         previous: &Manifest,
-        wanted: &Manifest,
+        site: &Site,
         options: &DeployOptions,
     ) -> Result<ManifestDiff, DeployError> {
-        let diff = previous.diff_to(wanted);
-        self.check_deletes(&diff.steps, previous.len(), options)?;
+        let diff = ManifestDiff::between(previous, site);
+        self.check_deletes(&diff, options)?;
         Ok(diff)
     }
 
-    fn check_deletes(
+    /// Refuses a diff whose deletes exceed the cap (unless `options.allow_deletes`): call it
+    /// before [`crate::ManifestStore::begin`], so a refused deploy marks nothing pending.
+    pub fn check_deletes(
         &self,
-        steps: &[DeployStep],
-        objects_before: usize,
+        diff: &ManifestDiff,
         options: &DeployOptions,
     ) -> Result<(), DeployError> {
-        let deletes: Vec<&DeployStep> = steps
-            .iter()
-            .filter(|step| step.kind == StepKind::Delete)
-            .collect();
-        let cap = options.delete_cap.limit(objects_before);
+        let deletes = diff.deletes();
+        let cap = options.delete_cap.limit(diff.previous_files());
         if deletes.len() > cap && !options.allow_deletes {
             return Err(DeployError::TooManyDeletes {
                 bucket: self.bucket.clone(),
                 count: deletes.len(),
                 cap,
-                first: deletes
-                    .iter()
-                    .take(10)
-                    .map(|step| step.path.clone())
-                    .collect(),
+                first: deletes.iter().take(10).cloned().collect(),
             });
         }
         Ok(())
     }
 
-    pub(crate) async fn run(
+    /// Runs the steps of `diff`, made for `site`. Each step's path and bytes are put
+    /// together as it is sent, so a deploy holds only the files in flight.
+    pub async fn run(
         &self,
         site: &Site,
-        wanted: &Manifest,
-        steps: Vec<DeployStep>,
+        diff: &ManifestDiff,
         options: &DeployOptions,
     ) -> Result<DeployReport, DeployError> {
         let started = Instant::now();
-        for step in &steps {
-            if step.kind != StepKind::Delete && site.get(&step.path).is_none() {
-                return Err(DeployError::NotInSite(step.path.clone()));
-            }
+        if !diff.is_for(site) {
+            return Err(DeployError::PlannedForAnotherSite);
         }
-        let total = steps.len();
+        let total = diff.len();
         let mut report = DeployReport {
             bucket: self.bucket.clone(),
             ..DeployReport::default()
         };
         let mut done = 0;
         let concurrency = options.concurrency.max(1);
-        for phase in [Phase::Assets, Phase::Pages, Phase::Sitemap, Phase::Delete] {
-            let in_phase: Vec<&DeployStep> =
-                steps.iter().filter(|step| step.phase == phase).collect();
-            if in_phase.is_empty() {
-                continue;
-            }
-            let (writes, deletes): (Vec<&DeployStep>, Vec<&DeployStep>) = in_phase
-                .into_iter()
-                .partition(|step| step.kind != StepKind::Delete);
-            let mut results = stream::iter(writes.into_iter().map(|step| {
-                let entry = &wanted.entries[&step.path];
-                let size = site.get(&step.path).expect("checked above").size;
-                async move {
-                    let outcome = match step.kind {
-                        // Read as it is sent, so a deploy holds only the files in flight.
-                        StepKind::Upload => match site.read(&step.path) {
-                            Ok(bytes) => self.put(&step.path, &bytes, entry, &options.retry).await,
-                            Err(error) => Err(S3Error {
-                                operation: "upload (reading the built file)",
-                                bucket: self.bucket.clone(),
-                                key: step.path.clone(),
-                                attempts: 0,
-                                status: None,
-                                message: error.to_string(),
-                            }),
-                        },
-                        _ => self.copy_headers(&step.path, entry, &options.retry).await,
-                    };
-                    (vec![step], size, outcome)
-                }
-            }))
-            .buffer_unordered(concurrency)
-            .boxed();
-            let mut delete_results = stream::iter(deletes.chunks(DELETE_BATCH).map(|batch| {
-                let batch = batch.to_vec();
-                async move {
+        for phase in Phase::ALL {
+            let mut results = if phase == Phase::Delete {
+                let deletes: Vec<DeployStep> = diff.steps_in(phase, site).collect();
+                let batches: Vec<Vec<DeployStep>> =
+                    deletes.chunks(DELETE_BATCH).map(<[_]>::to_vec).collect();
+                stream::iter(batches.into_iter().map(|batch| async move {
                     let keys: Vec<&str> = batch.iter().map(|step| step.path.as_str()).collect();
                     let outcome = self.delete_batch(&keys, &options.retry).await;
                     (batch, 0, outcome)
-                }
-            }))
-            .buffer_unordered(concurrency)
-            .boxed();
-            loop {
-                let next = match results.next().await {
-                    Some(result) => Some(result),
-                    None => delete_results.next().await,
-                };
-                let Some((finished, bytes, outcome)) = next else {
-                    break;
-                };
+                }))
+                .buffer_unordered(concurrency)
+                .boxed()
+            } else {
+                stream::iter(diff.steps_in(phase, site).map(|step| async move {
+                    let outcome = self.write(site, &step, &options.retry).await;
+                    let bytes = match step.kind {
+                        StepKind::Upload => step
+                            .file
+                            .and_then(|id| site.file(id))
+                            .map_or(0, |file| file.size),
+                        _ => 0,
+                    };
+                    (vec![step], bytes, outcome)
+                }))
+                .buffer_unordered(concurrency)
+                .boxed()
+            };
+            while let Some((finished, bytes, outcome)) = results.next().await {
                 match outcome {
                     Ok(retries) => report.retries += retries,
                     Err(source) => {
@@ -587,20 +575,18 @@ impl S3Target {
                         });
                     }
                 }
+                report.bytes_uploaded += bytes;
                 for step in finished {
                     done += 1;
-                    match step.kind {
-                        StepKind::Upload => {
-                            report.uploaded.push(step.path.clone());
-                            report.bytes_uploaded += bytes;
-                        }
-                        StepKind::HeadersOnly => report.updated.push(step.path.clone()),
-                        StepKind::Delete => report.deleted.push(step.path.clone()),
+                    match (step.kind, step.file) {
+                        (StepKind::Upload, Some(id)) => report.uploaded.push(id),
+                        (StepKind::HeadersOnly, Some(id)) => report.updated.push(id),
+                        _ => report.deleted.push(step.path.clone()),
                     }
                     if let Some(progress) = &options.progress {
                         let flow = progress(Progress {
                             bucket: &self.bucket,
-                            step,
+                            step: &step,
                             done,
                             total,
                         });
@@ -616,6 +602,34 @@ impl S3Target {
         }
         report.elapsed = started.elapsed();
         Ok(report)
+    }
+
+    /// One upload or header update.
+    async fn write(
+        &self,
+        site: &Site,
+        step: &DeployStep,
+        retry: &RetryPolicy,
+    ) -> Result<u32, S3Error> {
+        let file = step
+            .file
+            .and_then(|id| site.file(id))
+            .expect("a write step names a file of the site it was planned for");
+        let entry = ManifestEntry::of(&step.path, file);
+        match step.kind {
+            StepKind::Upload => match site.read(&step.path) {
+                Ok(bytes) => self.put(&step.path, &bytes, &entry, retry).await,
+                Err(error) => Err(S3Error {
+                    operation: "upload (reading the built file)",
+                    bucket: self.bucket.clone(),
+                    key: step.path.clone(),
+                    attempts: 0,
+                    status: None,
+                    message: error.to_string(),
+                }),
+            },
+            _ => self.copy_headers(&step.path, &entry, retry).await,
+        }
     }
 
     async fn put(
@@ -920,20 +934,17 @@ pub async fn deploy_both(
     mirror: (&S3Target, &Manifest),
     options: &DeployOptions,
 ) -> Result<BothReport, BothError> {
-    let wanted = Manifest::of(site);
-    let primary_steps = primary.1.diff_to(&wanted).steps;
-    let mirror_steps = mirror.1.diff_to(&wanted).steps;
-    primary
+    let primary_diff = primary
         .0
-        .check_deletes(&primary_steps, primary.1.len(), options)
+        .plan(primary.1, site, options)
         .map_err(BothError::Refused)?;
-    mirror
+    let mirror_diff = mirror
         .0
-        .check_deletes(&mirror_steps, mirror.1.len(), options)
+        .plan(mirror.1, site, options)
         .map_err(BothError::Refused)?;
     let (first, second) = tokio::join!(
-        primary.0.run(site, &wanted, primary_steps, options),
-        mirror.0.run(site, &wanted, mirror_steps, options),
+        primary.0.run(site, &primary_diff, options),
+        mirror.0.run(site, &mirror_diff, options),
     );
     match (first, second) {
         (Ok(primary), Ok(mirror)) => Ok(BothReport { primary, mirror }),

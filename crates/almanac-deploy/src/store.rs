@@ -1,10 +1,8 @@
 //! Each deploy target's manifest in Postgres (`deploy_target`, `deploy_file`), fenced and
 //! repairable after a crash. See the crate documentation for the protocol.
 
-use std::collections::BTreeMap;
-
 use almanac_content::schema::{deploy_file, deploy_target};
-use almanac_site::{Manifest, ManifestDiff, ManifestEntry, StepKind};
+use almanac_site::{DiffBuilder, FileId, Manifest, ManifestDiff, ManifestEntry, OutOfOrder, Site};
 use chrono::{DateTime, Utc};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
@@ -17,6 +15,10 @@ pub const PENDING_SHA256: &str = "pending";
 
 /// Rows per INSERT: 7 parameters each, under Postgres's 65,535.
 const CHUNK: usize = 5000;
+
+/// Rows per read of a target's files: a deploy holds one page of them at a time, whatever
+/// the size of the site.
+const PAGE: i64 = 10_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -34,6 +36,10 @@ pub enum StoreError {
     InvalidName(String),
     #[error("“{0}” is larger than a manifest can record")]
     TooLarge(String),
+    /// The database gave the target's files out of path order (`deploy_file.path` has lost
+    /// its byte-order collation).
+    #[error("deploy target's files: {0}")]
+    OutOfOrder(#[from] OutOfOrder),
     #[error(transparent)]
     Database(#[from] diesel::result::Error),
 }
@@ -129,26 +135,15 @@ impl ManifestStore {
                 ))
                 .first::<(i64, Option<Uuid>, Option<String>, DateTime<Utc>)>(conn)
                 .optional()?;
-            let files = self.files(conn)?;
             let mut manifest = Manifest::default();
             let mut pending = Vec::new();
-            for file in files {
-                let sha256 = if file.pending {
-                    pending.push(file.path.clone());
-                    PENDING_SHA256.to_owned()
-                } else {
-                    file.sha256
-                };
-                manifest.entries.insert(
-                    file.path,
-                    ManifestEntry {
-                        sha256,
-                        size: file.size as u64,
-                        content_type: file.content_type,
-                        cache_control: file.cache_control,
-                    },
-                );
-            }
+            self.for_each_file(conn, |path, entry, is_pending| {
+                if is_pending {
+                    pending.push(path.clone());
+                }
+                manifest.entries.insert(path, entry);
+                Ok(())
+            })?;
             let (fencing, build_id, git_commit, updated_at) = match row {
                 Some((fencing, build_id, git_commit, updated_at)) => {
                     (fencing, build_id, git_commit, Some(updated_at))
@@ -180,41 +175,33 @@ impl ManifestStore {
         }
     }
 
+    /// What to do to the target, as recorded, so that it holds `site`: its files are read a
+    /// page at a time in path order beside the site, so neither is held whole. Pending files
+    /// come back as uploads (or deletes).
+    pub fn diff(&self, conn: &mut PgConnection, site: &Site) -> Result<ManifestDiff, StoreError> {
+        let mut builder = DiffBuilder::new(site);
+        self.for_each_file(conn, |path, entry, _| {
+            builder.previous(path, &entry)?;
+            Ok(())
+        })?;
+        Ok(builder.finish())
+    }
+
     /// Before a deploy: takes the target for `fencing` (refused if older than the stored
     /// number) and marks every file `diff` will touch as pending, adding rows for new files,
-    /// so that a crash from here on leaves them to be sent again or deleted.
+    /// so that a crash from here on leaves them to be sent again or deleted. `diff` is
+    /// [`ManifestStore::diff`] for `site`.
     pub fn begin(
         &self,
         conn: &mut PgConnection,
         fencing: i64,
+        site: &Site,
         diff: &ManifestDiff,
-        wanted: &Manifest,
     ) -> Result<(), StoreError> {
         conn.transaction(|conn| {
             self.claim(conn, fencing)?;
-            let mut rows = Vec::new();
-            let mut deletes = Vec::new();
-            for step in &diff.steps {
-                match step.kind {
-                    StepKind::Delete => deletes.push(step.path.as_str()),
-                    StepKind::Upload | StepKind::HeadersOnly => {
-                        match wanted.entries.get(&step.path) {
-                            Some(entry) => rows.push(self.row(&step.path, entry, true)?),
-                            // Not in `wanted` (a caller bug): mark it pending all the same.
-                            None => deletes.push(step.path.as_str()),
-                        }
-                    }
-                }
-            }
-            for chunk in rows.chunks(CHUNK) {
-                diesel::insert_into(deploy_file::table)
-                    .values(chunk)
-                    .on_conflict((deploy_file::target, deploy_file::path))
-                    .do_update()
-                    .set(deploy_file::pending.eq(true))
-                    .execute(conn)?;
-            }
-            for chunk in deletes.chunks(CHUNK) {
+            self.write_files(conn, site, diff.written(), Written::Begun)?;
+            for chunk in diff.deletes().chunks(CHUNK) {
                 diesel::update(
                     deploy_file::table
                         .filter(deploy_file::target.eq(&self.target))
@@ -227,83 +214,39 @@ impl ManifestStore {
         })
     }
 
-    /// During or after a failed deploy: records the steps that did finish (uploads and
-    /// header updates now hold `wanted`'s entry, deletes are gone), so the next deploy does
-    /// not repeat them.
+    /// During or after a failed deploy: records the steps that did finish (the files
+    /// `written` now hold `site`'s bytes and headers, the `deleted` ones are gone), so the
+    /// next deploy does not repeat them.
     pub fn record_progress<'a>(
         &self,
         conn: &mut PgConnection,
         fencing: i64,
-        wanted: &Manifest,
-        done: impl IntoIterator<Item = &'a str>,
+        site: &Site,
+        written: impl IntoIterator<Item = FileId>,
+        deleted: impl IntoIterator<Item = &'a str>,
     ) -> Result<(), StoreError> {
         conn.transaction(|conn| {
             self.claim(conn, fencing)?;
-            let mut rows = Vec::new();
-            let mut gone = Vec::new();
-            for path in done {
-                match wanted.entries.get(path) {
-                    Some(entry) => rows.push(self.row(path, entry, false)?),
-                    None => gone.push(path),
-                }
-            }
-            self.upsert(conn, &rows)?;
-            for chunk in gone.chunks(CHUNK) {
-                diesel::delete(
-                    deploy_file::table
-                        .filter(deploy_file::target.eq(&self.target))
-                        .filter(deploy_file::path.eq_any(chunk)),
-                )
-                .execute(conn)?;
-            }
-            Ok(())
+            self.write_files(conn, site, written.into_iter(), Written::Done)?;
+            self.delete_files(conn, deleted)
         })
     }
 
-    /// After a deploy: the target holds `manifest`, and nothing is pending. Refused with
+    /// After a deploy: the target holds `site`, and nothing is pending. Refused with
     /// [`StoreError::Fenced`] if a newer builder has written the target since; otherwise
     /// `fencing` becomes the stored number. Writes only the rows that changed.
     pub fn save(
         &self,
         conn: &mut PgConnection,
         fencing: i64,
-        manifest: &Manifest,
+        site: &Site,
         holds: &Holds,
     ) -> Result<(), StoreError> {
         conn.transaction(|conn| {
             self.claim(conn, fencing)?;
-            let stored: BTreeMap<String, StoredFile> = self
-                .files(conn)?
-                .into_iter()
-                .map(|file| (file.path.clone(), file))
-                .collect();
-            let gone: Vec<&str> = stored
-                .keys()
-                .filter(|path| !manifest.entries.contains_key(*path))
-                .map(String::as_str)
-                .collect();
-            for chunk in gone.chunks(CHUNK) {
-                diesel::delete(
-                    deploy_file::table
-                        .filter(deploy_file::target.eq(&self.target))
-                        .filter(deploy_file::path.eq_any(chunk)),
-                )
-                .execute(conn)?;
-            }
-            let mut rows = Vec::new();
-            for (path, entry) in &manifest.entries {
-                let same = stored.get(path).is_some_and(|file| {
-                    !file.pending
-                        && file.sha256 == entry.sha256
-                        && file.size as u64 == entry.size
-                        && file.content_type == entry.content_type
-                        && file.cache_control == entry.cache_control
-                });
-                if !same {
-                    rows.push(self.row(path, entry, false)?);
-                }
-            }
-            self.upsert(conn, &rows)?;
+            let changes = self.diff(conn, site)?;
+            self.write_files(conn, site, changes.written(), Written::Done)?;
+            self.delete_files(conn, changes.deletes().iter().map(String::as_str))?;
             diesel::update(deploy_target::table.find(&self.target))
                 .set((
                     deploy_target::build_id.eq(holds.build_id),
@@ -354,19 +297,115 @@ impl ManifestStore {
         }
     }
 
-    fn files(&self, conn: &mut PgConnection) -> Result<Vec<StoredFile>, StoreError> {
-        Ok(deploy_file::table
-            .filter(deploy_file::target.eq(&self.target))
-            .order(deploy_file::path)
-            .select((
-                deploy_file::path,
-                deploy_file::sha256,
-                deploy_file::size,
-                deploy_file::content_type,
-                deploy_file::cache_control,
-                deploy_file::pending,
-            ))
-            .load(conn)?)
+    /// Every file of the target in path order, a page at a time: its path, its entry (with
+    /// [`PENDING_SHA256`] for a pending file) and whether it is pending.
+    fn for_each_file(
+        &self,
+        conn: &mut PgConnection,
+        mut visit: impl FnMut(String, ManifestEntry, bool) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let mut after: Option<String> = None;
+        loop {
+            let mut query = deploy_file::table
+                .filter(deploy_file::target.eq(&self.target))
+                .order(deploy_file::path)
+                .select((
+                    deploy_file::path,
+                    deploy_file::sha256,
+                    deploy_file::size,
+                    deploy_file::content_type,
+                    deploy_file::cache_control,
+                    deploy_file::pending,
+                ))
+                .limit(PAGE)
+                .into_boxed();
+            if let Some(after) = &after {
+                query = query.filter(deploy_file::path.gt(after.clone()));
+            }
+            let page: Vec<StoredFile> = query.load(conn)?;
+            let last_page = (page.len() as i64) < PAGE;
+            after = page.last().map(|file| file.path.clone());
+            for file in page {
+                let entry = ManifestEntry {
+                    sha256: if file.pending {
+                        PENDING_SHA256.to_owned()
+                    } else {
+                        file.sha256
+                    },
+                    size: file.size as u64,
+                    content_type: file.content_type,
+                    cache_control: file.cache_control,
+                };
+                visit(file.path, entry, file.pending)?;
+            }
+            if last_page {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Writes the rows of the site's files `files`, a chunk at a time.
+    fn write_files(
+        &self,
+        conn: &mut PgConnection,
+        site: &Site,
+        mut files: impl Iterator<Item = FileId>,
+        written: Written,
+    ) -> Result<(), StoreError> {
+        loop {
+            let chunk: Vec<(String, ManifestEntry)> = files
+                .by_ref()
+                .take(CHUNK)
+                .map(|id| {
+                    let path = site
+                        .path_of(id)
+                        .expect("file numbers come from this site's diff");
+                    let entry = ManifestEntry::of(&path, site.file(id).expect("as above"));
+                    (path, entry)
+                })
+                .collect();
+            if chunk.is_empty() {
+                return Ok(());
+            }
+            let rows = chunk
+                .iter()
+                .map(|(path, entry)| self.row(path, entry, written == Written::Begun))
+                .collect::<Result<Vec<_>, _>>()?;
+            let insert = diesel::insert_into(deploy_file::table)
+                .values(&rows)
+                .on_conflict((deploy_file::target, deploy_file::path))
+                .do_update();
+            match written {
+                // The old bytes may still be there: keep their record, marked.
+                Written::Begun => insert.set(deploy_file::pending.eq(true)).execute(conn)?,
+                Written::Done => insert
+                    .set((
+                        deploy_file::sha256.eq(excluded(deploy_file::sha256)),
+                        deploy_file::size.eq(excluded(deploy_file::size)),
+                        deploy_file::content_type.eq(excluded(deploy_file::content_type)),
+                        deploy_file::cache_control.eq(excluded(deploy_file::cache_control)),
+                        deploy_file::pending.eq(false),
+                    ))
+                    .execute(conn)?,
+            };
+        }
+    }
+
+    fn delete_files<'a>(
+        &self,
+        conn: &mut PgConnection,
+        paths: impl IntoIterator<Item = &'a str>,
+    ) -> Result<(), StoreError> {
+        let paths: Vec<&str> = paths.into_iter().collect();
+        for chunk in paths.chunks(CHUNK) {
+            diesel::delete(
+                deploy_file::table
+                    .filter(deploy_file::target.eq(&self.target))
+                    .filter(deploy_file::path.eq_any(chunk)),
+            )
+            .execute(conn)?;
+        }
+        Ok(())
     }
 
     fn row<'a>(
@@ -385,22 +424,13 @@ impl ManifestStore {
             pending,
         })
     }
+}
 
-    fn upsert(&self, conn: &mut PgConnection, rows: &[FileRow<'_>]) -> Result<(), StoreError> {
-        for chunk in rows.chunks(CHUNK) {
-            diesel::insert_into(deploy_file::table)
-                .values(chunk)
-                .on_conflict((deploy_file::target, deploy_file::path))
-                .do_update()
-                .set((
-                    deploy_file::sha256.eq(excluded(deploy_file::sha256)),
-                    deploy_file::size.eq(excluded(deploy_file::size)),
-                    deploy_file::content_type.eq(excluded(deploy_file::content_type)),
-                    deploy_file::cache_control.eq(excluded(deploy_file::cache_control)),
-                    deploy_file::pending.eq(excluded(deploy_file::pending)),
-                ))
-                .execute(conn)?;
-        }
-        Ok(())
-    }
+/// Which moment of a deploy a file's row is written at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Written {
+    /// Before it is sent: a new file's row is added as pending, a known one only marked.
+    Begun,
+    /// After: the row holds the file's entry, not pending.
+    Done,
 }

@@ -13,10 +13,11 @@ use almanac_deploy::{
     GitConfig, GitHistory, Holds, Manifest, ManifestStore, RecordedError, RetryPolicy, S3Target,
     Site, StoreError, VerifyOptions, deploy_both, deploy_recorded,
 };
-use almanac_site::{cache_control_for, content_type_for};
+use almanac_site::{ManifestDiff, StepKind, cache_control_for, content_type_for};
 use almanac_test_support::TestDatabase;
 use chrono::{TimeZone, Utc};
 use common::{S3Server, demo_site, keys, object, site};
+use diesel::RunQueryDsl;
 use diesel::pg::PgConnection;
 
 /// The flow the site builder follows for one bucket (see the crate documentation).
@@ -28,19 +29,24 @@ async fn deploy(
     options: &DeployOptions,
 ) -> Result<DeployReport, DeployError> {
     let store = ManifestStore::new(target.bucket()).unwrap();
-    let stored = store.load(conn).unwrap();
-    let wanted = Manifest::of(site);
-    let diff = target.plan(&stored.manifest, &wanted, options)?;
-    store.begin(conn, fence, &diff, &wanted).unwrap();
-    match target.deploy(site, &stored.manifest, options).await {
+    let diff = store.diff(conn, site).unwrap();
+    target.check_deletes(&diff, options)?;
+    store.begin(conn, fence, site, &diff).unwrap();
+    match target.run(site, &diff, options).await {
         Ok(report) => {
-            store.save(conn, fence, &wanted, &Holds::default()).unwrap();
+            store.save(conn, fence, site, &Holds::default()).unwrap();
             Ok(report)
         }
         Err(error) => {
             if let Some(done) = error.completed() {
                 store
-                    .record_progress(conn, fence, &wanted, done.done_paths())
+                    .record_progress(
+                        conn,
+                        fence,
+                        site,
+                        done.written(),
+                        done.deleted.iter().map(String::as_str),
+                    )
                     .unwrap();
             }
             Err(error)
@@ -117,8 +123,9 @@ async fn a_full_deploy_fills_both_buckets_and_a_redeploy_sends_nothing() {
         assert_eq!(report.bytes_uploaded, site.total_bytes());
         assert!(report.updated.is_empty() && report.deleted.is_empty());
         // Assets first, the sitemap after every page.
-        assert_eq!(report.uploaded[0], "assets/site-0123abcd.css");
-        assert_eq!(report.uploaded.last().unwrap(), "sitemap.xml");
+        let path = |id| site.path_of(id).unwrap();
+        assert_eq!(path(report.uploaded[0]), "assets/site-0123abcd.css");
+        assert_eq!(path(*report.uploaded.last().unwrap()), "sitemap.xml");
     }
     for bucket in [&primary, &mirror] {
         assert_eq!(
@@ -184,7 +191,10 @@ async fn one_changed_page_uploads_that_object_only_and_a_header_change_is_a_copy
     let report = deploy(conn, &bucket, &after, 2, &DeployOptions::default())
         .await
         .unwrap();
-    assert_eq!(report.uploaded, ["health/smoking/latest/index.html"]);
+    assert_eq!(
+        report.paths(StepKind::Upload, &after),
+        ["health/smoking/latest/index.html"]
+    );
     assert!(report.updated.is_empty() && report.deleted.is_empty());
     assert_eq!(server.puts.load(Ordering::SeqCst), puts + 1);
     assert_eq!(
@@ -196,7 +206,6 @@ async fn one_changed_page_uploads_that_object_only_and_a_header_change_is_a_copy
     );
 
     // The bucket holds an object sent with an older cache rule; its bytes are right.
-    let store = ManifestStore::new("site").unwrap();
     let mut old_rule = Manifest::of(&after);
     old_rule
         .entries
@@ -216,7 +225,14 @@ async fn one_changed_page_uploads_that_object_only_and_a_header_change_is_a_copy
         .send()
         .await
         .unwrap();
-    store.save(conn, 3, &old_rule, &Holds::default()).unwrap();
+    // Recorded as sent under the old rule.
+    let recorded = diesel::sql_query(
+        "UPDATE deploy_file SET cache_control = 'no-cache' \
+         WHERE target = 'site' AND path = 'work/index.html'",
+    )
+    .execute(conn)
+    .unwrap();
+    assert_eq!(recorded, 1);
     let drift = bucket
         .verify(&Manifest::of(&after), &VerifyOptions::default())
         .await
@@ -227,7 +243,10 @@ async fn one_changed_page_uploads_that_object_only_and_a_header_change_is_a_copy
     let report = deploy(conn, &bucket, &after, 4, &DeployOptions::default())
         .await
         .unwrap();
-    assert_eq!(report.updated, ["work/index.html"]);
+    assert_eq!(
+        report.paths(StepKind::HeadersOnly, &after),
+        ["work/index.html"]
+    );
     assert!(report.uploaded.is_empty());
     assert_eq!(
         server.puts.load(Ordering::SeqCst),
@@ -367,8 +386,8 @@ async fn a_deploy_stopped_midway_is_repaired_by_the_next_one() {
     let store = ManifestStore::new("site").unwrap();
     let stored = store.load(conn).unwrap();
     let wanted = Manifest::of(&v2);
-    let diff = stored.manifest.diff_to(&wanted);
-    store.begin(conn, 2, &diff, &wanted).unwrap();
+    let diff = store.diff(conn, &v2).unwrap();
+    store.begin(conn, 2, &v2, &diff).unwrap();
     let steps = Arc::new(AtomicUsize::new(0));
     let counter = steps.clone();
     let dying = DeployOptions {
@@ -392,7 +411,7 @@ async fn a_deploy_stopped_midway_is_repaired_by_the_next_one() {
     // The bucket is half v1, half v2; the manifest knows which files may be either.
     let after_crash = store.load(conn).unwrap();
     assert!(after_crash.needs_repair());
-    let mut touched: Vec<&str> = diff.steps.iter().map(|s| s.path.as_str()).collect();
+    let mut touched: Vec<String> = diff.steps(&v2).map(|step| step.path).collect();
     touched.sort();
     assert_eq!(after_crash.pending, touched);
     assert_eq!(after_crash.fencing, 2);
@@ -583,18 +602,58 @@ async fn verify_reports_missing_extra_and_changed_objects() {
 }
 
 #[test]
+fn a_record_longer_than_a_page_is_read_whole_and_in_path_order() {
+    let database = TestDatabase::new();
+    let conn = &mut database.conn();
+    let store = ManifestStore::new("primary").unwrap();
+    // More files than one page of reading (10,000), with neighbours whose byte order is not
+    // their order folder by folder (`m-a/` sorts before `m/`, `m.html` between them).
+    let pages = |changed: &str| {
+        let mut site = Site::new();
+        for number in 0..10_050 {
+            let text = if number == 7_777 { changed } else { "same" };
+            site.add(
+                format!("m/{number:05}/index.html"),
+                format!("{number} {text}").into_bytes(),
+            )
+            .unwrap();
+        }
+        site.add("m-a/index.html", b"a".to_vec()).unwrap();
+        site
+    };
+    let mut v1 = pages("one");
+    v1.add("m.html", b"gone soon".to_vec()).unwrap();
+    store.save(conn, 1, &v1, &Holds::default()).unwrap();
+    assert_eq!(store.load(conn).unwrap().manifest, Manifest::of(&v1));
+    assert!(store.diff(conn, &v1).unwrap().is_empty());
+
+    let mut v2 = pages("two");
+    v2.add("m/10050.html", b"new".to_vec()).unwrap();
+    let diff = store.diff(conn, &v2).unwrap();
+    assert_eq!(
+        diff.paths(StepKind::Upload, &v2),
+        ["m/07777/index.html", "m/10050.html"]
+    );
+    assert_eq!(diff.deletes(), ["m.html"]);
+    assert_eq!(diff.previous_files(), v1.len());
+    store.save(conn, 2, &v2, &Holds::default()).unwrap();
+    assert_eq!(store.load(conn).unwrap().manifest, Manifest::of(&v2));
+}
+
+#[test]
 fn a_stale_fencing_number_cannot_replace_a_manifest() {
     let database = TestDatabase::new();
     let conn = &mut database.conn();
     let store = ManifestStore::new("primary").unwrap();
-    let new = Manifest::of(&site(&[("index.html", "new")]));
-    let old = Manifest::of(&site(&[("index.html", "old"), ("gone.html", "x")]));
+    let new_site = site(&[("index.html", "new")]);
+    let old_site = site(&[("index.html", "old"), ("gone.html", "x")]);
+    let (new, old) = (Manifest::of(&new_site), Manifest::of(&old_site));
     let build = uuid::Uuid::new_v4();
     store
         .save(
             conn,
             7,
-            &new,
+            &new_site,
             &Holds {
                 build_id: Some(build),
                 git_commit: Some("0123456789abcdef0123456789abcdef01234567".to_owned()),
@@ -602,7 +661,9 @@ fn a_stale_fencing_number_cannot_replace_a_manifest() {
         )
         .unwrap();
 
-    let refused = store.save(conn, 6, &old, &Holds::default()).unwrap_err();
+    let refused = store
+        .save(conn, 6, &old_site, &Holds::default())
+        .unwrap_err();
     assert!(
         matches!(
             refused,
@@ -619,13 +680,13 @@ fn a_stale_fencing_number_cannot_replace_a_manifest() {
             .to_string()
             .contains("fencing number 6 is older than the stored 7")
     );
-    let diff = new.diff_to(&old);
+    let diff = ManifestDiff::between(&new, &old_site);
     assert!(matches!(
-        store.begin(conn, 6, &diff, &old),
+        store.begin(conn, 6, &old_site, &diff),
         Err(StoreError::Fenced { .. })
     ));
     assert!(matches!(
-        store.record_progress(conn, 6, &old, ["index.html"]),
+        store.record_progress(conn, 6, &old_site, diff.written(), ["gone.html"]),
         Err(StoreError::Fenced { .. })
     ));
     assert!(matches!(
@@ -642,16 +703,16 @@ fn a_stale_fencing_number_cannot_replace_a_manifest() {
 
     // The same claim may write again, and a newer one takes over.
     store.check(conn, 7).unwrap();
-    store.save(conn, 7, &new, &Holds::default()).unwrap();
-    store.save(conn, 8, &old, &Holds::default()).unwrap();
+    store.save(conn, 7, &new_site, &Holds::default()).unwrap();
+    store.save(conn, 8, &old_site, &Holds::default()).unwrap();
     assert_eq!(store.load(conn).unwrap().manifest, old);
     assert!(matches!(
-        store.save(conn, 7, &new, &Holds::default()),
+        store.save(conn, 7, &new_site, &Holds::default()),
         Err(StoreError::Fenced { stored: 8, .. })
     ));
     // Other targets have their own numbers.
     let mirror = ManifestStore::new("mirror").unwrap();
-    mirror.save(conn, 1, &new, &Holds::default()).unwrap();
+    mirror.save(conn, 1, &new_site, &Holds::default()).unwrap();
     assert_eq!(
         ManifestStore::targets(conn).unwrap(),
         ["mirror".to_owned(), "primary".to_owned()]
@@ -694,7 +755,7 @@ async fn a_rollback_from_the_git_history_restores_the_earlier_manifest_in_both_b
         .save(
             conn,
             1,
-            &Manifest::of(&v1),
+            &v1,
             &Holds {
                 build_id: None,
                 git_commit: Some(c1.commit().to_owned()),
@@ -831,15 +892,12 @@ async fn a_superseded_builder_can_neither_record_nor_continue() {
     let v_a = site(&[("index.html", "A's homepage"), ("sitemap.xml", "<urlset/>")]);
     let store = ManifestStore::new("site").unwrap();
     let a_previous = store.load(conn).unwrap();
-    let a_wanted = Manifest::of(&v_a);
     let allow = DeployOptions {
         allow_deletes: true,
         ..DeployOptions::default()
     };
-    let a_diff = bucket
-        .plan(&a_previous.manifest, &a_wanted, &allow)
-        .unwrap();
-    store.begin(conn, 2, &a_diff, &a_wanted).unwrap();
+    let a_diff = bucket.plan(&a_previous.manifest, &v_a, &allow).unwrap();
+    store.begin(conn, 2, &v_a, &a_diff).unwrap();
     let stall = DeployOptions {
         concurrency: 1,
         progress: Some(Arc::new(|_| ControlFlow::Break(()))),
@@ -849,7 +907,10 @@ async fn a_superseded_builder_can_neither_record_nor_continue() {
         .deploy(&v_a, &a_previous.manifest, &stall)
         .await
         .unwrap_err();
-    assert_eq!(stalled.completed().unwrap().uploaded, ["index.html"]);
+    assert_eq!(
+        stalled.completed().unwrap().paths(StepKind::Upload, &v_a),
+        ["index.html"]
+    );
 
     // Builder B (claim 3) takes over, repairs and deploys its site.
     let mut v_b = demo_site();
@@ -859,7 +920,9 @@ async fn a_superseded_builder_can_neither_record_nor_continue() {
         .await
         .unwrap();
     assert!(
-        report.uploaded.contains(&"index.html".to_owned()),
+        report
+            .paths(StepKind::Upload, &v_b)
+            .contains(&"index.html".to_owned()),
         "repaired"
     );
 
@@ -869,11 +932,11 @@ async fn a_superseded_builder_can_neither_record_nor_continue() {
         Err(StoreError::Fenced { stored: 3, .. })
     ));
     assert!(matches!(
-        store.record_progress(conn, 2, &a_wanted, ["index.html"]),
+        store.record_progress(conn, 2, &v_a, a_diff.written(), []),
         Err(StoreError::Fenced { .. })
     ));
     assert!(matches!(
-        store.save(conn, 2, &a_wanted, &Holds::default()),
+        store.save(conn, 2, &v_a, &Holds::default()),
         Err(StoreError::Fenced { .. })
     ));
     let stored = store.load(conn).unwrap();

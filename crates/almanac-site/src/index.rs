@@ -232,6 +232,15 @@ impl Index {
         path.push('/');
     }
 
+    /// The path of entry `number`, if there is one.
+    pub(crate) fn path_of(&self, number: usize) -> Option<String> {
+        (number < self.len()).then(|| self.path(number as u32))
+    }
+
+    pub(crate) fn file(&self, number: usize) -> Option<&SiteFile> {
+        self.files.items.get(number).map(|entry| &entry.file)
+    }
+
     fn path(&self, number: u32) -> String {
         let mut path = String::new();
         let (folder, name) = self.files.key(number);

@@ -5,14 +5,19 @@
 //!   rule follow from the path), its bytes in memory or in a folder;
 //! - [`Manifest`]: what a deployed copy holds (path → SHA-256, size, headers), so a deploy
 //!   sends only what changed;
-//! - [`ManifestDiff`]: the uploads, header-only updates and deletes between two manifests, in
-//!   the order that never leaves a page pointing at something missing.
+//! - [`ManifestDiff`]: the uploads, header-only updates and deletes that turn a deployed copy
+//!   into the site, in the order that never leaves a page pointing at something missing. It
+//!   is made by walking the copy's record and the site side by side in path order, so neither
+//!   is held whole, and names the site's files by [`FileId`].
 
 mod index;
 mod manifest;
 mod site;
 
-pub use manifest::{DeployStep, Manifest, ManifestDiff, ManifestEntry, Phase, StepKind};
+pub use manifest::{
+    DeployStep, DiffBuilder, Manifest, ManifestDiff, ManifestEntry, OutOfOrder, Phase, StepKind,
+};
 pub use site::{
-    Prepared, Site, SiteError, SiteFile, cache_control_for, content_type_for, is_fingerprinted,
+    FileId, Prepared, Site, SiteError, SiteFile, cache_control_for, content_type_for,
+    is_fingerprinted,
 };

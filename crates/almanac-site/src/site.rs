@@ -19,12 +19,31 @@ pub struct SiteFile {
 impl SiteFile {
     /// Lower-case hex of [`SiteFile::sha256`].
     pub fn sha256_hex(&self) -> String {
-        self.sha256
-            .iter()
-            .map(|byte| format!("{byte:02x}"))
-            .collect()
+        String::from_utf8(self.sha256_hex_bytes().to_vec()).expect("hex digits are ASCII")
+    }
+
+    /// Whether `hex` is [`SiteFile::sha256_hex`], without allocating: a deploy asks this of
+    /// every file.
+    pub fn sha256_is(&self, hex: &str) -> bool {
+        hex.as_bytes() == self.sha256_hex_bytes()
+    }
+
+    fn sha256_hex_bytes(&self) -> [u8; 64] {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut hex = [0; 64];
+        for (pair, byte) in hex.chunks_exact_mut(2).zip(self.sha256) {
+            pair[0] = DIGITS[usize::from(byte >> 4)];
+            pair[1] = DIGITS[usize::from(byte & 0xf)];
+        }
+        hex
     }
 }
+
+/// A file's number in the site that gave it, four bytes where its path would take a hundred
+/// or more: lists as long as the site (a deploy's steps) hold these. Files keep their number
+/// for the life of the site; another site's numbers mean nothing here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FileId(u32);
 
 /// Every file of a built site, by path relative to the site root (`index.html`,
 /// `health/index.html`, `assets/site-3f2a9c1b.css`), in path order.
@@ -248,6 +267,22 @@ impl Site {
     /// each folder once), so a caller that keeps them pays for only those it keeps.
     pub fn iter(&self) -> impl Iterator<Item = (String, &SiteFile)> {
         self.files.iter().map(|(_, path, file)| (path, file))
+    }
+
+    /// [`Site::iter`] with each file's number.
+    pub fn iter_ids(&self) -> impl Iterator<Item = (FileId, String, &SiteFile)> {
+        self.files
+            .iter()
+            .map(|(number, path, file)| (FileId(number as u32), path, file))
+    }
+
+    /// The path of a file by its number; `None` for a number this site did not give.
+    pub fn path_of(&self, id: FileId) -> Option<String> {
+        self.files.path_of(id.0 as usize)
+    }
+
+    pub fn file(&self, id: FileId) -> Option<&SiteFile> {
+        self.files.file(id.0 as usize)
     }
 
     pub fn len(&self) -> usize {

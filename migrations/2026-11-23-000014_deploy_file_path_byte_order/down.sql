@@ -1,0 +1,1 @@
+ALTER TABLE deploy_file ALTER COLUMN path TYPE text COLLATE "default";
