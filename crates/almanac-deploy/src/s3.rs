@@ -18,6 +18,7 @@ use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{Delete, MetadataDirective, ObjectIdentifier};
+use bytes::Bytes;
 use futures_util::stream::{self, StreamExt};
 use md5::{Digest, Md5};
 
@@ -149,6 +150,10 @@ pub type ProgressFn = Arc<dyn Fn(Progress<'_>) -> ControlFlow<()> + Send + Sync>
 pub struct DeployOptions {
     /// Requests in flight at once, per bucket.
     pub concurrency: usize,
+    /// Bytes of uploads held in memory at once, per bucket: a site's largest pages (the
+    /// dashboards, the search index) grow with it, and sixteen of them in flight would
+    /// otherwise hold hundreds of MB. A file larger than this is sent alone.
+    pub in_flight_bytes: u64,
     pub retry: RetryPolicy,
     pub delete_cap: DeleteCap,
     /// Confirms a deploy whose deletes exceed the cap.
@@ -160,6 +165,7 @@ impl Default for DeployOptions {
     fn default() -> DeployOptions {
         DeployOptions {
             concurrency: 16,
+            in_flight_bytes: 32 << 20,
             retry: RetryPolicy::default(),
             delete_cap: DeleteCap::default(),
             allow_deletes: false,
@@ -172,6 +178,7 @@ impl fmt::Debug for DeployOptions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DeployOptions")
             .field("concurrency", &self.concurrency)
+            .field("in_flight_bytes", &self.in_flight_bytes)
             .field("retry", &self.retry)
             .field("delete_cap", &self.delete_cap)
             .field("allow_deletes", &self.allow_deletes)
@@ -537,6 +544,7 @@ impl S3Target {
         };
         let mut done = 0;
         let concurrency = options.concurrency.max(1);
+        let in_flight = InFlight::new(options.in_flight_bytes);
         for phase in Phase::ALL {
             let mut results = if phase == Phase::Delete {
                 let deletes: Vec<DeployStep> = diff.steps_in(phase, site).collect();
@@ -550,8 +558,9 @@ impl S3Target {
                 .buffer_unordered(concurrency)
                 .boxed()
             } else {
-                stream::iter(diff.steps_in(phase, site).map(|step| async move {
-                    let outcome = self.write(site, &step, &options.retry).await;
+                let in_flight = &in_flight;
+                stream::iter(diff.steps_in(phase, site).map(move |step| async move {
+                    let outcome = self.write(site, &step, in_flight, &options.retry).await;
                     let bytes = match step.kind {
                         StepKind::Upload => step
                             .file
@@ -609,6 +618,7 @@ impl S3Target {
         &self,
         site: &Site,
         step: &DeployStep,
+        in_flight: &InFlight,
         retry: &RetryPolicy,
     ) -> Result<u32, S3Error> {
         let file = step
@@ -617,35 +627,51 @@ impl S3Target {
             .expect("a write step names a file of the site it was planned for");
         let entry = ManifestEntry::of(&step.path, file);
         match step.kind {
-            StepKind::Upload => match site.read(&step.path) {
-                Ok(bytes) => self.put(&step.path, &bytes, &entry, retry).await,
-                Err(error) => Err(S3Error {
-                    operation: "upload (reading the built file)",
-                    bucket: self.bucket.clone(),
-                    key: step.path.clone(),
-                    attempts: 0,
-                    status: None,
-                    message: error.to_string(),
-                }),
-            },
+            StepKind::Upload => {
+                let _held = in_flight.hold(file.size).await;
+                self.upload(site, &step.path, &entry, retry).await
+            }
             _ => self.copy_headers(&step.path, &entry, retry).await,
+        }
+    }
+
+    async fn upload(
+        &self,
+        site: &Site,
+        path: &str,
+        entry: &ManifestEntry,
+        retry: &RetryPolicy,
+    ) -> Result<u32, S3Error> {
+        match site.read(path) {
+            Ok(bytes) => {
+                self.put(path, Bytes::from(bytes.into_owned()), entry, retry)
+                    .await
+            }
+            Err(error) => Err(S3Error {
+                operation: "upload (reading the built file)",
+                bucket: self.bucket.clone(),
+                key: path.to_owned(),
+                attempts: 0,
+                status: None,
+                message: error.to_string(),
+            }),
         }
     }
 
     async fn put(
         &self,
         key: &str,
-        bytes: &[u8],
+        bytes: Bytes,
         entry: &ManifestEntry,
         retry: &RetryPolicy,
     ) -> Result<u32, S3Error> {
-        let md5 = hex(&Md5::digest(bytes));
+        let md5 = hex(&Md5::digest(&bytes));
         with_retries(retry, &self.bucket, "PutObject", key, || {
             self.client
                 .put_object()
                 .bucket(&self.bucket)
                 .key(key)
-                .body(ByteStream::from(bytes.to_vec()))
+                .body(ByteStream::from(bytes.clone()))
                 .content_type(&entry.content_type)
                 .cache_control(&entry.cache_control)
                 .metadata(SHA256_METADATA, &entry.sha256)
@@ -920,6 +946,35 @@ impl S3Target {
     }
 }
 
+/// The bytes of uploads a bucket's deploy holds at once ([`DeployOptions::in_flight_bytes`]),
+/// counted in 64 KiB units so that any budget fits a semaphore.
+struct InFlight {
+    units: tokio::sync::Semaphore,
+    total: u32,
+}
+
+impl InFlight {
+    const UNIT: u64 = 64 << 10;
+
+    fn new(budget: u64) -> InFlight {
+        let total = u32::try_from(budget.div_ceil(Self::UNIT).max(1)).unwrap_or(u32::MAX >> 4);
+        InFlight {
+            units: tokio::sync::Semaphore::new(total as usize),
+            total,
+        }
+    }
+
+    /// Waits until `size` bytes fit (a file over the budget takes all of it).
+    async fn hold(&self, size: u64) -> tokio::sync::SemaphorePermit<'_> {
+        let units = u32::try_from(size.div_ceil(Self::UNIT).max(1))
+            .map_or(self.total, |units| units.min(self.total));
+        self.units
+            .acquire_many(units)
+            .await
+            .expect("the semaphore is never closed")
+    }
+}
+
 struct Listed {
     size: u64,
     etag: Option<String>,
@@ -1079,6 +1134,24 @@ fn encode_key(key: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn uploads_in_flight_stay_within_the_byte_budget() {
+        let in_flight = InFlight::new(1 << 20);
+        let big = in_flight.hold(40 << 20).await;
+        assert_eq!(
+            in_flight.units.available_permits(),
+            0,
+            "a file over the budget takes all"
+        );
+        drop(big);
+        let first = in_flight.hold(600 << 10).await;
+        let waiting = tokio::time::timeout(Duration::from_millis(50), in_flight.hold(600 << 10));
+        assert!(waiting.await.is_err(), "two of them do not fit in 1 MiB");
+        drop(first);
+        let _second = in_flight.hold(600 << 10).await;
+        let _small = in_flight.hold(1).await;
+    }
 
     #[test]
     fn backoff_doubles_up_to_the_limit() {
