@@ -323,28 +323,30 @@ fn sequence(name: &str) -> Option<u64> {
     number.parse().ok()
 }
 
-/// Whether `folder` holds exactly the files of `site`, byte for byte.
+/// Whether `folder` holds exactly the files of `site`, byte for byte. The folder is walked
+/// twice rather than listed, so a site of a million files costs no list of a million paths:
+/// once to count its files (a cheap way to tell most changes), then to compare each one.
 fn holds(folder: &Path, site: &Site) -> Result<bool, LocalError> {
-    let mut found = Vec::new();
-    collect_files(folder, "", &mut found)?;
-    if found.len() != site.len() {
+    let mut files = 0;
+    visit_files(folder, "", &mut |_| {
+        files += 1;
+        Ok(true)
+    })?;
+    if files != site.len() {
         return Ok(false);
     }
     // A site written with `folder` as its base, every file linked from it, is the same.
     if site.base() == Some(folder) && site.linked_files() == site.len() {
-        return Ok(found.iter().all(|path| site.contains(path)));
+        return visit_files(folder, "", &mut |relative| Ok(site.contains(relative)));
     }
-    for relative in found {
-        let Some(file) = site.get(&relative) else {
+    visit_files(folder, "", &mut |relative| {
+        let Some(file) = site.get(relative) else {
             return Ok(false);
         };
-        let path = folder.join(&relative);
+        let path = folder.join(relative);
         let bytes = fs::read(&path).map_err(|source| LocalError::Io { path, source })?;
-        if bytes.len() as u64 != file.size || *site.read(&relative)? != *bytes {
-            return Ok(false);
-        }
-    }
-    Ok(true)
+        Ok(bytes.len() as u64 == file.size && *site.read(relative)? == *bytes)
+    })
 }
 
 /// Build ids name folders: letters, digits, '.', '_' and '-', not first '.', at most 80.
@@ -362,7 +364,13 @@ fn check_build_name(build: &str) -> Result<(), LocalError> {
     }
 }
 
-fn collect_files(dir: &Path, prefix: &str, found: &mut Vec<String>) -> Result<(), LocalError> {
+/// Calls `visit` with the path of every file under `dir` (relative, after `prefix`) until it
+/// answers false; true when every file was visited.
+fn visit_files(
+    dir: &Path,
+    prefix: &str,
+    visit: &mut impl FnMut(&str) -> Result<bool, LocalError>,
+) -> Result<bool, LocalError> {
     let entries = fs::read_dir(dir).map_err(|source| LocalError::Io {
         path: dir.to_owned(),
         source,
@@ -382,13 +390,16 @@ fn collect_files(dir: &Path, prefix: &str, found: &mut Vec<String>) -> Result<()
             path: entry.path(),
             source,
         })?;
-        if kind.is_dir() {
-            collect_files(&entry.path(), &relative, found)?;
+        let carry_on = if kind.is_dir() {
+            visit_files(&entry.path(), &relative, visit)?
         } else {
-            found.push(relative);
+            visit(&relative)?
+        };
+        if !carry_on {
+            return Ok(false);
         }
     }
-    Ok(())
+    Ok(true)
 }
 
 fn create_dir_all(path: &Path) -> Result<(), LocalError> {
