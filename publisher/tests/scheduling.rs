@@ -192,18 +192,21 @@ async fn each_problem_with_the_form_is_shown_against_its_field() {
     let url = format!("/cms/{}/1.0", page.path);
     let year = next_year().to_string();
     let yesterday = (Utc::now() - Duration::days(1)).with_timezone(&chrono_tz::Europe::London);
-    let in_a_minute = (Utc::now() + Duration::minutes(1)).with_timezone(&chrono_tz::Europe::London);
+    // Entered to the minute, 90 s from now is between 30 and 90 s ahead: still in the future
+    // when the cases before it have run, and short of the 2 minutes' notice. (A minute ahead
+    // could round down to a time already past.)
+    let soon = (Utc::now() + Duration::seconds(90)).with_timezone(&chrono_tz::Europe::London);
     let (yesterday_day, yesterday_month, yesterday_year) = (
         yesterday.day().to_string(),
         yesterday.month().to_string(),
         yesterday.year().to_string(),
     );
     let (soon_day, soon_month, soon_year, soon_hour, soon_minute) = (
-        in_a_minute.day().to_string(),
-        in_a_minute.month().to_string(),
-        in_a_minute.year().to_string(),
-        in_a_minute.hour().to_string(),
-        in_a_minute.minute().to_string(),
+        soon.day().to_string(),
+        soon.month().to_string(),
+        soon.year().to_string(),
+        soon.hour().to_string(),
+        soon.minute().to_string(),
     );
 
     let cases: [Case; 7] = [
