@@ -20,7 +20,7 @@
 //! bucket.check_deletes(&diff, &options)?;                // delete cap, before any write
 //! store.begin(conn, fence, &site, &diff)?;               // fenced; marks the diff's files pending
 //! match bucket.run(&site, &diff, &options).await {
-//!     Ok(_) => store.save(conn, fence, &site, &Holds { build_id, git_commit })?,
+//!     Ok(_) => store.finish(conn, fence, &site, &diff, &Holds { build_id, git_commit })?,
 //!     Err(error) => {
 //!         if let Some(done) = error.completed() {        // not after a crash, of course
 //!             let deleted = done.deleted.iter().map(String::as_str);
@@ -36,8 +36,9 @@
 //! path order (`deploy_file.path` sorts in byte order, `COLLATE "C"`) and walks the site beside
 //! it in the same order; the diff keeps each upload as the site's four-byte
 //! [`almanac_site::FileId`] and only deletes as paths. Each step's path and bytes are put
-//! together as it is sent, reports list written files by number, and `save` is the same walk
-//! again. So a deploy costs about eight bytes per changed file beyond the site's index, where
+//! together as it is sent, reports list written files by number, and `finish` writes the diff's
+//! rows without reading the record again (`save`, for a record with no diff at hand, walks it
+//! again). So a deploy costs about eight bytes per changed file beyond the site's index, where
 //! two whole manifests of a 100,000-page site took about 900 MB.
 //!
 //! [`deploy_recorded`] does all of this for any number of buckets at once (the primary and
@@ -48,7 +49,7 @@
 //! # Fencing
 //!
 //! The caller passes the fencing number of its build claim (from the build queue; larger is
-//! newer). `begin`, `record_progress` and `save` lock the target's row, refuse a number lower
+//! newer). `begin`, `record_progress`, `finish` and `save` lock the target's row, refuse a number lower
 //! than the stored one with [`StoreError::Fenced`], and store the caller's. A builder that lost
 //! its lease to a newer one can therefore never record its manifest over the newer deploy's.
 //! [`ManifestStore::check`] tests the number without writing, for use between stages.
@@ -68,7 +69,7 @@
 //! `load`) gives it the impossible hash [`PENDING_SHA256`]: the next diff uploads it again if the site still
 //! has it, and deletes it (idempotently) if not. Files the interrupted deploy did not touch
 //! keep their real entries and are not sent again, and nothing is deleted that the site
-//! still wants. `save` makes the record match the site and clears every pending mark.
+//! still wants. `finish` (or `save`) makes the record match the site and clears every pending mark.
 //! `record_progress` clears the marks of steps known to have finished (when a deploy fails
 //! with an error rather than a crash), so only the rest is repeated.
 //!

@@ -51,7 +51,7 @@ fn describe(results: &[(String, Result<DeployReport, DeployError>)]) -> String {
 /// 2. checks every delete cap (`Refused` before anything changes);
 /// 3. `begin`s each target (`Fenced` if a newer build has written any of them);
 /// 4. deploys to all buckets concurrently;
-/// 5. if all succeeded, saves every manifest with `holds`; otherwise records the steps each
+/// 5. if all succeeded, records every diff as done, with `holds`; otherwise records the steps each
 ///    bucket finished and returns `Failed`.
 ///
 /// The database calls are synchronous diesel on `conn`, made between the awaits.
@@ -82,10 +82,9 @@ pub async fn deploy_recorded(
             .map(|(bucket, diff)| bucket.target.run(site, diff, options)),
     )
     .await;
-    drop(plans);
     if results.iter().all(Result::is_ok) {
-        for bucket in buckets {
-            bucket.store.save(conn, fence, site, holds)?;
+        for (bucket, diff) in buckets.iter().zip(&plans) {
+            bucket.store.finish(conn, fence, site, diff, holds)?;
         }
         return Ok(results.into_iter().map(Result::unwrap_or_default).collect());
     }

@@ -957,7 +957,8 @@ impl InFlight {
     const UNIT: u64 = 64 << 10;
 
     fn new(budget: u64) -> InFlight {
-        let total = u32::try_from(budget.div_ceil(Self::UNIT).max(1)).unwrap_or(u32::MAX >> 4);
+        let most = (tokio::sync::Semaphore::MAX_PERMITS as u64).min(u64::from(u32::MAX));
+        let total = budget.div_ceil(Self::UNIT).clamp(1, most) as u32;
         InFlight {
             units: tokio::sync::Semaphore::new(total as usize),
             total,

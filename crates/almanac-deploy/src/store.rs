@@ -245,17 +245,44 @@ impl ManifestStore {
         conn.transaction(|conn| {
             self.claim(conn, fencing)?;
             let changes = self.diff(conn, site)?;
-            self.write_files(conn, site, changes.written(), Written::Done)?;
-            self.delete_files(conn, changes.deletes().iter().map(String::as_str))?;
-            diesel::update(deploy_target::table.find(&self.target))
-                .set((
-                    deploy_target::build_id.eq(holds.build_id),
-                    deploy_target::git_commit.eq(holds.git_commit.as_deref()),
-                    deploy_target::updated_at.eq(diesel::dsl::now),
-                ))
-                .execute(conn)?;
-            Ok(())
+            self.apply(conn, site, &changes, holds)
         })
+    }
+
+    /// [`ManifestStore::save`] after a deploy that ran every step of `diff`, the diff given
+    /// to [`ManifestStore::begin`]: the same rows change, without reading the record again.
+    pub fn finish(
+        &self,
+        conn: &mut PgConnection,
+        fencing: i64,
+        site: &Site,
+        diff: &ManifestDiff,
+        holds: &Holds,
+    ) -> Result<(), StoreError> {
+        conn.transaction(|conn| {
+            self.claim(conn, fencing)?;
+            self.apply(conn, site, diff, holds)
+        })
+    }
+
+    /// Records `diff` as done and the target as holding `holds`.
+    fn apply(
+        &self,
+        conn: &mut PgConnection,
+        site: &Site,
+        diff: &ManifestDiff,
+        holds: &Holds,
+    ) -> Result<(), StoreError> {
+        self.write_files(conn, site, diff.written(), Written::Done)?;
+        self.delete_files(conn, diff.deletes().iter().map(String::as_str))?;
+        diesel::update(deploy_target::table.find(&self.target))
+            .set((
+                deploy_target::build_id.eq(holds.build_id),
+                deploy_target::git_commit.eq(holds.git_commit.as_deref()),
+                deploy_target::updated_at.eq(diesel::dsl::now),
+            ))
+            .execute(conn)?;
+        Ok(())
     }
 
     /// Every target's name, for `verify` over all of them.

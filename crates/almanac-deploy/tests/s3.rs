@@ -34,7 +34,9 @@ async fn deploy(
     store.begin(conn, fence, site, &diff).unwrap();
     match target.run(site, &diff, options).await {
         Ok(report) => {
-            store.save(conn, fence, site, &Holds::default()).unwrap();
+            store
+                .finish(conn, fence, site, &diff, &Holds::default())
+                .unwrap();
             Ok(report)
         }
         Err(error) => {
